@@ -1,0 +1,5 @@
+"""Allow ``python -m secure_gate``."""
+
+from secure_gate.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,209 @@
+"""Command line: argparse → options → run → renderers → exit code."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from secure_gate import __version__
+from secure_gate.config import FAIL_ON_CHOICES, Config, parse_fail_on
+from secure_gate.errors import EXIT_USAGE, GateError, UsageError
+from secure_gate.model import Confidence, Report
+
+# Scanner names from the contract; each is registered when its issue lands.
+CONTRACT_SCANNERS = ("bandit", "pip-audit", "detect-secrets", "pins")
+# Options of the contract whose feature has not landed yet: a clear usage error, not a no-op.
+NOT_YET: dict[str, str] = {
+    "diff_base": "--diff-base", "baseline": "--baseline", "osv_url": "--osv-url",
+    "advisory_db": "--advisory-db", "sarif": "--sarif", "markdown": "--markdown",
+}
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        raise UsageError(message)
+
+
+def _scanner_list(value: str) -> tuple[str, ...]:
+    from secure_gate.scanners import SCANNERS
+
+    names = tuple(dict.fromkeys(n.strip() for n in value.split(",") if n.strip()))
+    if not names:
+        raise argparse.ArgumentTypeError("name at least one scanner")
+    for name in names:
+        if name not in SCANNERS:
+            if name in CONTRACT_SCANNERS:
+                raise argparse.ArgumentTypeError(f"scanner {name!r} is not yet supported")
+            raise argparse.ArgumentTypeError(
+                f"unknown scanner {name!r} (known: {', '.join(SCANNERS)})")
+    return names
+
+
+def _positive_int(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {value!r}") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"expected at least 1, got {number}")
+    return number
+
+
+def add_scan_options(parser: argparse.ArgumentParser) -> None:
+    """The options shared by ``scan`` and ``baseline``."""
+    parser.add_argument("paths", nargs="*", metavar="PATH",
+                        help="restrict the scan to these files or folders")
+    parser.add_argument("--config", metavar="FILE", help="config file (default: discover "
+                        ".secure-gate.yml/.yaml, else [tool.secure-gate] in pyproject.toml)")
+    parser.add_argument("--scanners", type=_scanner_list, metavar="a,b",
+                        help="run only these scanners")
+    parser.add_argument("--fail-on", choices=FAIL_ON_CHOICES,
+                        help="fail on blocking findings at or above this severity "
+                             "(default: high)")
+    parser.add_argument("--min-confidence", choices=("high", "medium", "low"),
+                        help="findings below this confidence never block (default: medium)")
+    parser.add_argument("--diff-base", metavar="REF",
+                        help="findings already present at REF do not block")
+    parser.add_argument("--baseline", metavar="FILE",
+                        help="findings recorded in FILE are suppressed")
+    parser.add_argument("--osv-url", metavar="URL", help="OSV-compatible vulnerability API")
+    parser.add_argument("--advisory-db", metavar="PATH",
+                        help="offline OSV export (zip or folder of OSV JSON)")
+    parser.add_argument("--jobs", type=_positive_int, metavar="N",
+                        help="worker processes (default: all cores)")
+    parser.add_argument("--no-cache", action="store_true", help="do not use the result cache")
+    parser.add_argument("--cache-dir", metavar="DIR", help="where cached results live")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The whole command-line interface."""
+    parser = _Parser(prog="secure-gate", description="One security gate for Python "
+                     "repositories: bandit, pip-audit, detect-secrets and pin checks.")
+    parser.add_argument("--version", action="version", version=f"secure-gate {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    scan = sub.add_parser("scan", help="scan the repository in the current directory")
+    add_scan_options(scan)
+    scan.add_argument("--json", metavar="FILE", help="also write the JSON report here")
+    scan.add_argument("--sarif", metavar="FILE", help="also write SARIF 2.1.0 here")
+    scan.add_argument("--markdown", metavar="FILE", help="also write a markdown summary here")
+    scan.add_argument("--color", choices=("auto", "always", "never"), default="auto",
+                      help="colour the text output (default: auto, honouring NO_COLOR)")
+    sub.add_parser("github", help="the GitHub Action's entry point (reads INPUT_* and "
+                   "GITHUB_* from the environment)")
+    baseline = sub.add_parser("baseline", help="write the current findings as a baseline")
+    add_scan_options(baseline)
+    baseline.add_argument("--output", "-o", metavar="FILE", default=".secure-gate-baseline.json",
+                          help="where to write the baseline")
+    return parser
+
+
+def _use_colour(choice: str) -> bool:
+    if choice != "auto":
+        return choice == "always"
+    if os.environ.get("NO_COLOR"):
+        return False
+    return sys.stdout.isatty()
+
+
+def load_config(args: argparse.Namespace, root: Path) -> Config:
+    """The config file's settings with the command line's on top (flags win)."""
+    from dataclasses import replace
+
+    from secure_gate import config
+
+    loaded = config.load(root, args.config)
+    if args.fail_on:
+        loaded = replace(loaded, fail_on=parse_fail_on(args.fail_on))
+    if args.min_confidence:
+        loaded = replace(loaded, min_confidence=Confidence.parse(args.min_confidence))
+    return loaded
+
+
+def _check_not_yet(args: argparse.Namespace) -> None:
+    for attr, flag in NOT_YET.items():
+        if getattr(args, attr, None):
+            raise UsageError(f"{flag} is not yet supported by this version of secure-gate")
+
+
+def _writable(path: str | None, flag: str) -> None:
+    if path is None:
+        return
+    parent = Path(path).resolve().parent
+    if not parent.is_dir():
+        raise UsageError(f"{flag} {path}: folder {parent} does not exist")
+
+
+def write_file(path: str, text: str) -> None:
+    """Write a report atomically (a reader never sees half a file)."""
+    target = Path(path)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, target)
+
+
+def run_scan(args: argparse.Namespace) -> Report:
+    """Build run options from parsed arguments and scan."""
+    from secure_gate import run
+
+    root = Path.cwd()
+    config = load_config(args, root)
+    options = run.RunOptions(
+        root=root,
+        paths=tuple(args.paths),
+        scanners=args.scanners,
+        jobs=args.jobs or (os.cpu_count() or 1),
+    )
+    return run.scan(config, options)
+
+
+def _cmd_scan(args: argparse.Namespace) -> int:
+    from secure_gate.report.json import render_json
+    from secure_gate.report.text import TextOptions, render_text
+
+    _check_not_yet(args)
+    for path, flag in ((args.json, "--json"), (args.sarif, "--sarif"),
+                       (args.markdown, "--markdown")):
+        _writable(path, flag)
+    report = run_scan(args)
+    sys.stdout.write(render_text(report, TextOptions(colour=_use_colour(args.color))))
+    sys.stdout.flush()
+    if args.json:
+        write_file(args.json, render_json(report))
+    return report.exit_code
+
+
+def _cmd_github(args: argparse.Namespace) -> int:
+    raise UsageError("`secure-gate github` is not yet supported by this version")
+
+
+def _cmd_baseline(args: argparse.Namespace) -> int:
+    raise UsageError("`secure-gate baseline` is not yet supported by this version")
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "scan": _cmd_scan, "github": _cmd_github, "baseline": _cmd_baseline,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point: returns the exit code (0 passed, 1 failed, 2 usage, 3 scanner error)."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+        return COMMANDS[args.command](args)
+    except GateError as exc:
+        print(f"secure-gate: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("secure-gate: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return EXIT_USAGE
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,208 @@
+"""One walk decides which files the scanners see; every file is counted, none dropped silently."""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from secure_gate import _subprocess
+from secure_gate.errors import GateError
+from secure_gate.globs import GlobSet
+from secure_gate.model import FileStats
+
+# Only version-control metadata is never walked; in a git repository git decides the rest.
+_VCS_DIRS = frozenset({".git", ".hg", ".svn"})
+# Outside git there is no list of tracked files, so skip what is never source.
+_NON_SOURCE_DIRS = frozenset({"__pycache__", ".venv", "venv", ".tox", ".nox", "node_modules",
+                              ".mypy_cache", ".pytest_cache", ".ruff_cache", ".eggs"})
+_SAMPLE_LIMIT = 20
+
+
+class RepositoryError(GateError):
+    """The repository could not be listed (for example git's dubious-ownership refusal)."""
+
+    exit_code = 3
+
+
+@dataclass(frozen=True, slots=True)
+class RepoFile:
+    """A file a scanner may read: its display path, where it is, and what kind of text."""
+
+    path: str
+    abspath: Path
+    size: int
+    utf8: bool
+
+    @property
+    def name(self) -> str:
+        """The file's base name."""
+        return self.path.rsplit("/", 1)[-1]
+
+    @property
+    def suffix(self) -> str:
+        """The extension with its dot, lowercased (``''`` if none)."""
+        name = self.name
+        dot = name.rfind(".")
+        return name[dot:].lower() if dot > 0 else ""
+
+
+@dataclass(frozen=True, slots=True)
+class FileSet:
+    """The walk's outcome: the files to scan, and counts of those not scanned and why."""
+
+    root: Path
+    files: tuple[RepoFile, ...]
+    stats: FileStats
+    in_git: bool
+    tracked: frozenset[str] = field(default_factory=frozenset)
+
+    def by_path(self) -> dict[str, RepoFile]:
+        """Index of the scannable files by display path."""
+        return {f.path: f for f in self.files}
+
+
+def display_path(raw: str) -> str:
+    """Turn a file-system path into text that every output can carry.
+
+    Paths that are not valid UTF-8 keep their odd bytes as ``\\xNN`` escapes instead of
+    breaking the JSON or SARIF writer.
+    """
+    try:
+        raw.encode("utf-8")
+    except UnicodeEncodeError:
+        return raw.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return raw
+
+
+def _git_files(root: Path) -> list[str] | None:
+    """Tracked files under ``root`` relative to it, or None outside a git work tree."""
+    try:
+        probe = _subprocess.run(["git", "rev-parse", "--is-inside-work-tree"], cwd=root,
+                                timeout=60)
+    except _subprocess.ToolFailure:
+        return None  # no git at all: walk the file system
+    if probe.returncode != 0:
+        err = probe.stderr_text()
+        if "not a git repository" in err:
+            return None
+        raise RepositoryError(
+            f"git cannot read the repository at {root}: {err or 'exit ' + str(probe.returncode)}"
+            + (" (add it with `git config --global --add safe.directory <path>`)"
+               if "dubious ownership" in err else "")
+        )
+    if probe.stdout.strip() != b"true":
+        return None  # inside a .git directory or a bare repository
+    listing = _subprocess.run(["git", "ls-files", "-z", "--cached"], cwd=root, timeout=300)
+    if listing.returncode != 0:
+        raise RepositoryError(f"`git ls-files` failed in {root}: {listing.stderr_text()}")
+    names = [os.fsdecode(p) for p in listing.stdout.split(b"\0") if p]
+    return list(dict.fromkeys(names))
+
+
+def _walk(root: Path) -> Iterator[str]:
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+        dirnames[:] = sorted(d for d in dirnames
+                             if d not in _VCS_DIRS and d not in _NON_SOURCE_DIRS)
+        rel = os.path.relpath(dirpath, root)
+        for name in sorted(filenames):
+            yield name if rel == "." else f"{rel}/{name}".replace(os.sep, "/")
+
+
+def _restrict(candidates: Iterable[str], root: Path, only: Sequence[str]) -> list[str]:
+    """Keep the candidates under the given paths; explicit existing files always count."""
+    wanted_files: set[str] = set()
+    wanted_dirs: list[str] = []
+    for raw in only:
+        full = (Path.cwd() / raw).resolve() if not Path(raw).is_absolute() else Path(raw)
+        try:
+            rel = full.relative_to(root.resolve()).as_posix()
+        except ValueError:
+            raise GateError(f"path {raw!r} is outside the repository {root}") from None
+        if rel == ".":
+            return list(candidates)
+        if full.is_dir():
+            wanted_dirs.append(rel + "/")
+        elif full.exists() or os.path.islink(full):
+            wanted_files.add(rel)
+        else:
+            raise GateError(f"path {raw!r} does not exist")
+    chosen = [c for c in candidates
+              if c in wanted_files or any(c.startswith(d) for d in wanted_dirs)]
+    known = set(chosen)
+    chosen.extend(sorted(f for f in wanted_files if f not in known))
+    return chosen
+
+
+def collect(
+    root: Path,
+    *,
+    only: Sequence[str] = (),
+    exclude: Iterable[str] = (),
+    max_file_size: int = 5 * 1024 * 1024,
+) -> FileSet:
+    """Walk the repository at ``root`` once and classify every file.
+
+    In a git work tree the files are what ``git ls-files -z`` lists (so names with
+    newlines or quotes survive); otherwise the file system, without following links.
+    """
+    root = root.resolve()
+    tracked = _git_files(root)
+    in_git = tracked is not None
+    candidates = tracked if tracked is not None else list(_walk(root))
+    if only:
+        candidates = _restrict(candidates, root, only)
+    excludes = GlobSet(exclude)
+    files: list[RepoFile] = []
+    counts = dict.fromkeys(("excluded", "binary", "oversized", "not_utf8", "symlinks",
+                            "unreadable"), 0)
+    samples: list[tuple[str, str]] = []
+
+    def skip(kind: str, path: str) -> None:
+        counts[kind] += 1
+        if len(samples) < _SAMPLE_LIMIT:
+            samples.append((display_path(path), kind.replace("_", "-")))
+
+    total = 0
+    for rel in candidates:
+        full = root / rel
+        try:
+            info = full.lstat()
+        except OSError:
+            continue  # tracked but deleted in the work tree: nothing to scan
+        if stat.S_ISDIR(info.st_mode):
+            continue  # a submodule's gitlink
+        total += 1
+        if excludes and excludes.matches(rel):
+            counts["excluded"] += 1
+            continue
+        if stat.S_ISLNK(info.st_mode):
+            skip("symlinks", rel)  # never followed: the target is scanned under its own name
+            continue
+        if not stat.S_ISREG(info.st_mode):
+            skip("unreadable", rel)
+            continue
+        if info.st_size > max_file_size:
+            skip("oversized", rel)
+            continue
+        try:
+            data = full.read_bytes()
+        except OSError:
+            skip("unreadable", rel)
+            continue
+        if b"\0" in data[:8192]:
+            skip("binary", rel)
+            continue
+        try:
+            data.decode("utf-8")
+            utf8 = True
+        except UnicodeDecodeError:
+            utf8 = False
+            counts["not_utf8"] += 1
+        files.append(RepoFile(display_path(rel), full, info.st_size, utf8))
+
+    stats = FileStats(total=total, scanned=len(files), samples=tuple(samples), **counts)
+    return FileSet(root, tuple(files), stats, in_git,
+                   frozenset(tracked) if tracked is not None else frozenset())

@@ -1,0 +1,130 @@
+"""The one place that decides: overrides, suppressions, baseline, diff → blocking → exit code."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from secure_gate.config import Config, LedgerEntry
+from secure_gate.errors import EXIT_FAILED, EXIT_PASSED, EXIT_SCANNER_ERROR
+from secure_gate.globs import compile_glob
+from secure_gate.model import Finding, ScannerResult, Status, Suppression
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """The policy's output: findings with their verdicts, and the run's exit code."""
+
+    findings: tuple[Finding, ...]
+    passed: bool
+    exit_code: int
+    reasons: tuple[str, ...]
+    notices: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class NewInfo:
+    """Diff mode's answer for one finding: new or not, and why."""
+
+    new: bool
+    reason: str
+
+
+def _ledger_matches(entry: LedgerEntry, finding: Finding) -> bool:
+    if entry.fingerprint:
+        return finding.fingerprint == entry.fingerprint
+    if entry.advisory:
+        wanted = entry.advisory.upper()
+        return finding.rule.upper() == wanted or wanted in (a.upper() for a in finding.aliases)
+    if entry.rule != finding.rule:
+        return False
+    return entry.path is None or bool(compile_glob(entry.path).fullmatch(finding.location.path))
+
+
+def evaluate(
+    findings: Iterable[Finding],
+    scanners: Iterable[ScannerResult],
+    config: Config,
+    *,
+    today: dt.date,
+    baseline: Mapping[str, int] | None = None,
+    new: Mapping[str, NewInfo] | None = None,
+) -> Verdict:
+    """Apply the configuration to fingerprinted findings and decide pass or fail."""
+    notices: list[str] = []
+    active = [e for e in config.suppressions if e.expires is None or e.expires >= today]
+    for entry in config.suppressions:
+        if entry.expires is not None and entry.expires < today:
+            notices.append(f"{entry.describe()} expired on {entry.expires.isoformat()} and "
+                           "no longer suppresses anything: fix the finding or renew it "
+                           f"(reason was: {entry.reason})")
+    used: Counter[int] = Counter()
+    remaining = Counter(baseline or {})
+    disabled: Counter[str] = Counter()
+    out: list[Finding] = []
+    ordered = sorted(findings, key=lambda f: (f.location.path, f.location.line or 0,
+                                              f.fingerprint))
+    for finding in ordered:
+        rule = config.rules.get(finding.rule)
+        if rule is not None and not rule.enabled:
+            disabled[finding.rule] += 1
+            continue
+        if rule is not None and rule.severity is not None:
+            finding = finding.replace(severity=rule.severity)
+        suppression = None
+        for entry in active:
+            if _ledger_matches(entry, finding):
+                used[entry.index] += 1
+                owner = f"; owner {entry.owner}" if entry.owner else ""
+                until = f"; until {entry.expires.isoformat()}" if entry.expires else ""
+                suppression = Suppression("ledger", f"{entry.reason}{owner}{until}")
+                break
+        if suppression is None and remaining[finding.fingerprint] > 0:
+            remaining[finding.fingerprint] -= 1
+            suppression = Suppression("baseline", "recorded in the baseline")
+        info = (new or {}).get(finding.fingerprint)
+        finding = finding.replace(
+            suppression=suppression,
+            new=None if new is None else (info.new if info else True),
+            new_reason=None if new is None else (info.reason if info else "not in the base"),
+        )
+        out.append(finding.replace(blocking=_blocks(finding, config)))
+    for entry in active:
+        if used[entry.index] == 0:
+            notices.append(f"{entry.describe()} matched nothing: remove it if the finding "
+                           "is gone")
+    for rule_id, count in sorted(disabled.items()):
+        notices.append(f"rule {rule_id} is disabled in the config: {count} finding(s) dropped")
+    out.sort(key=Finding.sort_key)
+    return _decide(tuple(out), list(scanners), config, notices)
+
+
+def _blocks(finding: Finding, config: Config) -> bool:
+    if finding.suppressed or finding.new is False or config.fail_on is None:
+        return False
+    return finding.severity >= config.fail_on and finding.confidence >= config.min_confidence
+
+
+def _decide(findings: tuple[Finding, ...], scanners: list[ScannerResult], config: Config,
+            notices: list[str]) -> Verdict:
+    reasons: list[str] = []
+    failed = [s for s in scanners if s.status is Status.ERROR]
+    blocking = sum(1 for f in findings if f.blocking)
+    for result in failed:
+        reasons.append(f"scanner {result.name} could not complete: {result.message}")
+    if blocking:
+        threshold = config.fail_on.label if config.fail_on is not None else "never"
+        reasons.append(f"{blocking} blocking finding(s) at or above {threshold} "
+                       f"(confidence {config.min_confidence.label} or higher)")
+    if failed and config.on_scanner_error == "fail":
+        code = EXIT_SCANNER_ERROR
+    elif blocking:
+        code = EXIT_FAILED
+    else:
+        code = EXIT_PASSED
+        if failed:
+            notices.append("on-scanner-error is 'warn': the gate passed although "
+                           f"{len(failed)} scanner(s) did not complete")
+    return Verdict(findings, code == EXIT_PASSED, code, tuple(reasons), tuple(notices))

@@ -1,0 +1,122 @@
+"""Human text for a terminal: findings grouped by severity, then scanners, then the verdict."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from secure_gate.model import Finding, Report, Severity, Status
+from secure_gate.report.escape import terminal
+
+_COLOURS = {
+    Severity.CRITICAL: "\x1b[1;31m", Severity.HIGH: "\x1b[31m", Severity.MEDIUM: "\x1b[33m",
+    Severity.LOW: "\x1b[36m", Severity.INFO: "\x1b[2m",
+}
+_RESET = "\x1b[0m"
+_BOLD = "\x1b[1m"
+_GREEN = "\x1b[32m"
+_RED = "\x1b[1;31m"
+
+
+@dataclass(frozen=True, slots=True)
+class TextOptions:
+    """How to draw: colour (decided by the caller from the terminal and NO_COLOR)."""
+
+    colour: bool = False
+
+
+def _paint(text: str, code: str, opts: TextOptions) -> str:
+    return f"{code}{text}{_RESET}" if opts.colour else text
+
+
+def location(finding: Finding) -> str:
+    """``path:line:col`` with the path escaped for a terminal."""
+    loc = finding.location
+    out = terminal(loc.path)
+    if loc.line:
+        out += f":{loc.line}"
+        if loc.column:
+            out += f":{loc.column}"
+    return out
+
+
+def _marks(finding: Finding) -> str:
+    marks = []
+    if finding.suppression is not None:
+        marks.append(f"suppressed by {finding.suppression.kind}: "
+                     f"{terminal(finding.suppression.reason)}")
+    if finding.new is False:
+        marks.append("not new")
+    elif finding.new is True:
+        marks.append("new")
+    if not finding.blocking and finding.suppression is None and finding.new is not False:
+        marks.append("below threshold")
+    return f" [{'; '.join(marks)}]" if marks else ""
+
+
+def render_text(report: Report, opts: TextOptions | None = None) -> str:
+    """The report as terminal text; the last line is the one-line verdict."""
+    opts = opts or TextOptions()
+    lines: list[str] = []
+    for severity in sorted(Severity, reverse=True):
+        group = [f for f in report.findings if f.severity is severity]
+        if not group:
+            continue
+        header = f"{severity.label.upper()} ({len(group)})"
+        lines.append(_paint(header, _COLOURS[severity], opts))
+        for f in group:
+            sign = "✗" if f.blocking else "·"
+            lines.append(f"  {sign} {location(f)}  {terminal(f.scanner)} {terminal(f.rule)}"
+                         f"  {terminal(f.message)}"
+                         f" (confidence {f.confidence.label}){_marks(f)}")
+            if f.fix:
+                lines.append(f"      fix: {terminal(f.fix)}")
+        lines.append("")
+    if not report.findings:
+        lines.append("No findings.")
+        lines.append("")
+    lines.append(_paint("Scanners", _BOLD, opts))
+    for s in report.scanners:
+        detail = f"{s.duration_s:.2f}s, {s.files_scanned} file(s), {len(s.findings)} finding(s)"
+        if s.status is Status.OK:
+            status = "ok"
+        else:
+            status = f"{s.status.value}: {terminal(s.message or '')}"
+            if s.status is Status.SKIPPED:
+                detail = ""
+        version = f" {terminal(s.version)}" if s.version else ""
+        lines.append(f"  {terminal(s.name)}{version}: {status}" + (f" ({detail})" if detail
+                                                                     else ""))
+        for note in s.notes:
+            lines.append(f"    - {terminal(note)}")
+    files = report.files
+    skipped = [(n, c) for n, c in (("excluded", files.excluded), ("binary", files.binary),
+                                   ("over the size limit", files.oversized),
+                                   ("symlinks", files.symlinks),
+                                   ("unreadable", files.unreadable)) if c]
+    line = f"Files: {files.scanned} scanned of {files.total}"
+    if skipped:
+        line += " (not scanned: " + ", ".join(f"{c} {n}" for n, c in skipped) + ")"
+    lines.append(line)
+    for path, why in files.samples:
+        lines.append(f"    - not scanned ({why}): {terminal(path)}")
+    for notice in report.notices:
+        lines.append(f"Notice: {terminal(notice)}")
+    lines.append("")
+    lines.append(verdict_line(report, opts))
+    return "\n".join(lines) + "\n"
+
+
+def verdict_line(report: Report, opts: TextOptions | None = None) -> str:
+    """``PASSED``/``FAILED`` with why and the threshold, in one line."""
+    opts = opts or TextOptions()
+    threshold = report.policy.fail_on.label if report.policy.fail_on else "never"
+    total = len(report.findings)
+    if report.passed:
+        word = _paint("PASSED", _GREEN, opts)
+        why = (f"no blocking finding at or above {threshold} ({total} finding(s) reported)")
+        if report.reasons:
+            why += "; " + "; ".join(terminal(r) for r in report.reasons)
+    else:
+        word = _paint("FAILED", _RED, opts)
+        why = "; ".join(terminal(r) for r in report.reasons)
+    return f"secure-gate {word}: {why} [exit {report.exit_code}]"

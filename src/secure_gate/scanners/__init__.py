@@ -1,0 +1,17 @@
+"""The scanner registry: one line per scanner, in the order reports list them."""
+
+from __future__ import annotations
+
+from secure_gate.scanners.bandit import BanditScanner
+from secure_gate.scanners.base import Scanner
+from secure_gate.scanners.detect_secrets import DetectSecretsScanner
+
+SCANNERS: dict[str, type[Scanner]] = {
+    "bandit": BanditScanner,
+    "detect-secrets": DetectSecretsScanner,
+}
+
+
+def get(name: str) -> Scanner:
+    """A fresh adapter for a registered scanner."""
+    return SCANNERS[name]()

@@ -1,0 +1,158 @@
+"""bandit adapter: a trusted --ini, sharded runs, bandit's JSON parsed in full."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Callable, Mapping
+from importlib import resources
+from pathlib import Path
+from typing import Any, ClassVar
+
+from secure_gate import _subprocess
+from secure_gate.errors import ScannerError
+from secure_gate.files import FileSet, RepoFile
+from secure_gate.model import Confidence, Finding, Location, Severity
+from secure_gate.options import Option
+from secure_gate.scanners import _shards
+from secure_gate.scanners.base import ScanJob, ScanOutcome, package_version
+
+NAME = "bandit"
+PYTHON_SUFFIXES = frozenset({".py", ".pyw"})
+SEVERITY = {"LOW": Severity.LOW, "MEDIUM": Severity.MEDIUM, "HIGH": Severity.HIGH,
+            "UNDEFINED": Severity.LOW}
+CONFIDENCE = {"LOW": Confidence.LOW, "MEDIUM": Confidence.MEDIUM, "HIGH": Confidence.HIGH,
+              "UNDEFINED": Confidence.LOW}
+# B105-B107 quote the suspected password in their message: never repeat it anywhere.
+_QUOTED_SECRET = re.compile(r"(Possible hardcoded password:\s*).*", re.DOTALL)
+
+
+def trusted_ini() -> Path:
+    """secure-gate's own bandit INI, shipped in the package, never the repository's."""
+    return Path(str(resources.files("secure_gate") / "data" / "bandit.ini"))
+
+
+def redact(message: str) -> str:
+    """Remove the quoted value bandit puts in its hard-coded-password messages."""
+    return _QUOTED_SECRET.sub(r"\1(value withheld)", message)
+
+
+def parse(
+    document: Mapping[str, Any],
+    resolve: Callable[[str], RepoFile | None],
+    read_lines: Callable[[RepoFile], list[str]],
+) -> ScanOutcome:
+    """Turn one bandit JSON document into findings, errors and counts.
+
+    ``resolve`` maps bandit's ``filename`` back to the walked file; anything bandit reports
+    about a file the gate did not ask for is an error, not a finding to guess at.
+    """
+    outcome = ScanOutcome()
+    for error in document.get("errors", []):
+        name = str(error.get("filename", "?"))
+        repo_file = resolve(name)
+        shown = repo_file.path if repo_file else name
+        outcome.errors.append(f"bandit could not scan {shown}: {error.get('reason', 'unknown')}")
+    totals = document.get("metrics", {}).get("_totals", {})
+    outcome.stats["nosec"] = int(totals.get("nosec", 0) or 0)
+    outcome.stats["loc"] = int(totals.get("loc", 0) or 0)
+    outcome.stats["skipped_tests"] = int(totals.get("skipped_tests", 0) or 0)
+    for result in document.get("results", []):
+        repo_file = resolve(str(result["filename"]))
+        if repo_file is None:
+            outcome.errors.append(f"bandit reported a file it was not given: "
+                                  f"{result['filename']!r}")
+            continue
+        line = int(result["line_number"])
+        line_range = [int(n) for n in result.get("line_range") or [line]]
+        end_line = max([line, *line_range])
+        col = result.get("col_offset")
+        end_col = result.get("end_col_offset")
+        column = int(col) + 1 if isinstance(col, int) and col >= 0 else None
+        # bandit's end offset is 0-based exclusive, i.e. the 1-based inclusive last column.
+        end_column = int(end_col) if isinstance(end_col, int) and end_col > 0 else None
+        if end_line != line or (column and end_column and end_column < column):
+            end_column = None
+        lines = read_lines(repo_file)
+        evidence = "\n".join(lines[line - 1 : end_line]) if lines else ""
+        test_id = str(result["test_id"])
+        cwe = result.get("issue_cwe") or {}
+        tags = ["security"]
+        if isinstance(cwe, dict) and cwe.get("id"):
+            tags.append(f"external/cwe/cwe-{int(cwe['id'])}")
+        outcome.findings.append(Finding.create(
+            scanner=NAME,
+            rule=test_id,
+            title=str(result.get("test_name") or test_id),
+            severity=SEVERITY.get(str(result.get("issue_severity")), Severity.LOW),
+            confidence=CONFIDENCE.get(str(result.get("issue_confidence")), Confidence.LOW),
+            location=Location(repo_file.path, line, end_line, column, end_column),
+            message=redact(str(result.get("issue_text", ""))),
+            evidence=f"{test_id}\n{evidence}",
+            help_uri=str(result.get("more_info") or "") or None,
+            tags=tags,
+        ))
+    return outcome
+
+
+def _read_lines(repo_file: RepoFile) -> list[str]:
+    try:
+        return repo_file.abspath.read_bytes().decode("utf-8", "replace").splitlines()
+    except OSError:
+        return []
+
+
+class BanditScanner:
+    """Runs bandit on the repository's Python files."""
+
+    name: ClassVar[str] = NAME
+    description: ClassVar[str] = "Python code: bandit's security checks"
+    default_timeout: ClassVar[float] = 900.0
+    options: ClassVar[Mapping[str, Option]] = {}
+
+    def version(self) -> str | None:
+        """bandit's installed version."""
+        return package_version("bandit")
+
+    def select(self, fileset: FileSet, options: Mapping[str, Any]) -> tuple[RepoFile, ...]:
+        """Python source files (``.py``, ``.pyw``), as ``bandit -r`` would pick them."""
+        return tuple(f for f in fileset.files if f.suffix in PYTHON_SUFFIXES)
+
+    def scan(self, job: ScanJob) -> ScanOutcome:
+        """Run bandit over shards of the files in parallel and merge what it found."""
+        if self.version() is None:
+            raise ScannerError("bandit is not installed in secure-gate's environment")
+        by_abs = {os.path.normpath(str(f.abspath)): f for f in job.files}
+
+        def resolve(name: str) -> RepoFile | None:
+            return by_abs.get(os.path.normpath(os.path.join(str(job.root), name)))
+
+        def run_shard(files: list[RepoFile]) -> ScanOutcome:
+            argv = [*_subprocess.python_module("bandit"), "--ini", str(trusted_ini()),
+                    "--format", "json", "--quiet", *(str(f.abspath) for f in files)]
+            try:
+                done = _subprocess.run(argv, cwd=job.root, timeout=job.remaining())
+            except _subprocess.ToolFailure as exc:
+                raise ScannerError(f"bandit {exc}") from None
+            try:
+                document = json.loads(done.stdout)
+            except ValueError:
+                raise ScannerError(
+                    f"bandit exited {done.returncode} without a JSON report: "
+                    f"{done.stderr_text(600) or 'no output'}") from None
+            if not isinstance(document, dict) or done.returncode not in (0, 1):
+                raise ScannerError(f"bandit exited {done.returncode}: {done.stderr_text(600)}")
+            return parse(document, resolve, _read_lines)
+
+        merged = ScanOutcome(files_scanned=len(job.files))
+        shards = _shards.shard(job.files, job.jobs)
+        for part in _shards.run_all(shards, run_shard, job.jobs):
+            merged.findings.extend(part.findings)
+            merged.errors.extend(part.errors)
+            for key, value in part.stats.items():
+                merged.stats[key] = merged.stats.get(key, 0) + value
+        if merged.stats.get("nosec"):
+            merged.notes.append(f"{merged.stats['nosec']} result(s) silenced by `# nosec` "
+                                "comments")
+        return merged
