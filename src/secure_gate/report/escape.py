@@ -28,12 +28,13 @@ def terminal(text: str) -> str:
     """One line of text that is safe on a terminal and in a CI log.
 
     Newlines, tabs, escape sequences and bidi controls become visible ``\\xNN``/``\\uNNNN``
-    escapes; ``##[`` is broken so the Actions runner cannot read a legacy command in it.
+    escapes; ``##[`` becomes ``#\\x23[`` so the Actions runner cannot read a legacy command.
     """
     out = text.replace("\\", "\\\\").replace("\n", "\\n").replace("\r", "\\r")
     out = out.replace("\t", "\\t")
     out = _UNSAFE.sub(_visible, out)
-    return out.replace(_LEGACY, _LEGACY_SAFE)
+    # A visible escape here (the backslash above is doubled, so this reads unambiguously).
+    return out.replace(_LEGACY, "#\\x23[")
 
 
 def command_data(text: str) -> str:

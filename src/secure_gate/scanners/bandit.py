@@ -152,7 +152,9 @@ class BanditScanner:
             merged.errors.extend(part.errors)
             for key, value in part.stats.items():
                 merged.stats[key] = merged.stats.get(key, 0) + value
-        if merged.stats.get("nosec"):
-            merged.notes.append(f"{merged.stats['nosec']} result(s) silenced by `# nosec` "
-                                "comments")
+        # bandit counts a bare `# nosec` under "nosec" and `# nosec BXXX` under
+        # "skipped_tests"; both are inline suppressions the report must make visible.
+        silenced = merged.stats.get("nosec", 0) + merged.stats.get("skipped_tests", 0)
+        if silenced:
+            merged.notes.append(f"{silenced} result(s) silenced by `# nosec` comments")
         return merged
