@@ -117,7 +117,7 @@ def test_dubious_ownership_is_an_error_not_an_empty_scan(make_repo: Callable[...
             os.lchown(os.path.join(dirpath, name), 1001, 1001)
     os.chown(repo.root, 1001, 1001)
     monkeypatch.setenv("HOME", str(repo.root.parent))  # no global safe.directory
-    with pytest.raises(files.RepositoryError, match="safe.directory") as info:
+    with pytest.raises(files.RepositoryError, match=r"safe\.directory") as info:
         files.collect(repo.root)
     assert info.value.exit_code == 3
 

@@ -10,15 +10,16 @@ from pathlib import Path
 
 from secure_gate import __version__
 from secure_gate.config import FAIL_ON_CHOICES, Config, parse_fail_on
-from secure_gate.errors import EXIT_USAGE, GateError, UsageError
+from secure_gate.errors import EXIT_SCANNER_ERROR, EXIT_USAGE, GateError, UsageError
 from secure_gate.model import Confidence, Report
+from secure_gate.report.escape import terminal
 
 # Scanner names from the contract; each is registered when its issue lands.
 CONTRACT_SCANNERS = ("bandit", "pip-audit", "detect-secrets", "pins")
 # Options of the contract whose feature has not landed yet: a clear usage error, not a no-op.
 NOT_YET: dict[str, str] = {
-    "diff_base": "--diff-base", "baseline": "--baseline", "osv_url": "--osv-url",
-    "advisory_db": "--advisory-db", "sarif": "--sarif", "markdown": "--markdown",
+    "osv_url": "--osv-url", "advisory_db": "--advisory-db", "sarif": "--sarif",
+    "markdown": "--markdown",
 }
 
 
@@ -156,8 +157,19 @@ def run_scan(args: argparse.Namespace) -> Report:
         paths=tuple(args.paths),
         scanners=args.scanners,
         jobs=args.jobs or (os.cpu_count() or 1),
+        baseline=_baseline_counts(args.baseline or config.baseline),
+        diff_base=args.diff_base,
     )
     return run.scan(config, options)
+
+
+def _baseline_counts(path: str | None) -> dict[str, int] | None:
+    """The accepted fingerprints of ``--baseline`` (or the config's), if one is named."""
+    if path is None:
+        return None
+    from secure_gate import baseline
+
+    return dict(baseline.load(path))
 
 
 def _cmd_scan(args: argparse.Namespace) -> int:
@@ -181,7 +193,27 @@ def _cmd_github(args: argparse.Namespace) -> int:
 
 
 def _cmd_baseline(args: argparse.Namespace) -> int:
-    raise UsageError("`secure-gate baseline` is not yet supported by this version")
+    """Write the current findings as a baseline; refuse when a scanner did not complete."""
+    from secure_gate import baseline
+    from secure_gate.model import Status
+
+    _check_not_yet(args)
+    _writable(args.output, "--output")
+    report = run_scan(args)
+    failed = [s.name for s in report.scanners if s.status is Status.ERROR]
+    if failed:
+        for result in report.scanners:
+            if result.status is Status.ERROR:
+                print(f"secure-gate: {terminal(result.name)}: {terminal(result.message or '')}",
+                      file=sys.stderr)
+        print(f"secure-gate: not writing a baseline from an incomplete scan "
+              f"({', '.join(failed)} did not complete)", file=sys.stderr)
+        return EXIT_SCANNER_ERROR
+    write_file(args.output, baseline.render(report.findings))
+    kept = sum(1 for f in report.findings
+               if f.suppression is None or f.suppression.kind != "ledger")
+    print(f"secure-gate: wrote {kept} finding(s) to {terminal(args.output)}")
+    return 0
 
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {

@@ -142,14 +142,16 @@ def collect(
     only: Sequence[str] = (),
     exclude: Iterable[str] = (),
     max_file_size: int = 5 * 1024 * 1024,
+    listing: Sequence[str] | None = None,
 ) -> FileSet:
     """Walk the repository at ``root`` once and classify every file.
 
     In a git work tree the files are what ``git ls-files -z`` lists (so names with
     newlines or quotes survive); otherwise the file system, without following links.
+    ``listing`` replaces both with an explicit list (diff mode's copy of the base commit).
     """
     root = root.resolve()
-    tracked = _git_files(root)
+    tracked = list(listing) if listing is not None else _git_files(root)
     in_git = tracked is not None
     candidates = tracked if tracked is not None else list(_walk(root))
     if only:

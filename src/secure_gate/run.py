@@ -7,7 +7,7 @@ import os
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +35,8 @@ class RunOptions:
     baseline: Mapping[str, int] | None = None
     repository_url: str | None = None
     commit: str | None = None
+    listing: tuple[str, ...] | None = None
+    diff_base: str | None = None
 
 
 def selected_scanners(config: Config, chosen: Sequence[str] | None) -> list[str]:
@@ -76,10 +78,23 @@ def _run_one(name: str, job_factory: Callable[[], ScanJob], scanner_run: Callabl
     return Status.OK, None, outcome, duration
 
 
-def scan(config: Config, options: RunOptions) -> Report:
-    """Walk the repository once, run every selected scanner, apply the policy."""
+@dataclass(frozen=True, slots=True)
+class Collected:
+    """Every selected scanner's result over one walk, findings fingerprinted, not yet judged."""
+
+    fileset: files.FileSet
+    results: tuple[ScannerResult, ...]
+
+    @property
+    def findings(self) -> list[Finding]:
+        """All findings of all scanners."""
+        return [f for r in self.results for f in r.findings]
+
+
+def collect(config: Config, options: RunOptions) -> Collected:
+    """Walk the repository once and run every selected scanner concurrently."""
     fileset = files.collect(options.root, only=options.paths, exclude=config.exclude,
-                            max_file_size=config.max_file_size)
+                            max_file_size=config.max_file_size, listing=options.listing)
     names = selected_scanners(config, options.scanners)
     results: dict[str, ScannerResult] = {}
     threads: list[threading.Thread] = []
@@ -119,34 +134,45 @@ def scan(config: Config, options: RunOptions) -> Report:
     ordered: list[ScannerResult] = []
     for name in SCANNERS:
         if name in results:
-            ordered.append(results[name])
+            result = results[name]
+            ordered.append(replace(result, findings=tuple(assign_fingerprints(result.findings))))
         elif name not in names:
             why = ("not selected (--scanners)" if options.scanners is not None
                    else "disabled in the config")
             ordered.append(ScannerResult(name, get(name).version(), Status.SKIPPED, why, 0.0))
-    found: list[Finding] = [f for r in ordered for f in r.findings]
-    verdict = policy.evaluate(assign_fingerprints(found), ordered, config, today=options.today,
-                              baseline=options.baseline)
-    counts: dict[str, int] = {}
-    for finding in verdict.findings:
-        counts[finding.scanner] = counts.get(finding.scanner, 0) + 1
-    final = tuple(_with_findings(r, verdict.findings) for r in ordered)
+    return Collected(fileset, tuple(ordered))
+
+
+def judge(config: Config, options: RunOptions, collected: Collected, *,
+          new: Mapping[str, policy.NewInfo] | None = None,
+          notices: Sequence[str] = ()) -> Report:
+    """Apply the policy to collected findings and build the Report."""
+    verdict = policy.evaluate(collected.findings, collected.results, config,
+                              today=options.today, baseline=options.baseline, new=new)
+    final = tuple(replace(r, findings=tuple(f for f in verdict.findings if f.scanner == r.name))
+                  for r in collected.results)
     return Report(
         tool_version=__version__,
         policy=Policy(config.fail_on, config.min_confidence, config.on_scanner_error),
         scanners=final,
         findings=verdict.findings,
-        files=fileset.stats,
+        files=collected.fileset.stats,
         passed=verdict.passed,
         exit_code=verdict.exit_code,
         reasons=verdict.reasons,
-        notices=verdict.notices,
+        notices=(*notices, *verdict.notices),
         repository_url=options.repository_url,
         commit=options.commit,
+        diff_base=options.diff_base,
     )
 
 
-def _with_findings(result: ScannerResult, findings: tuple[Finding, ...]) -> ScannerResult:
-    from dataclasses import replace
+def scan(config: Config, options: RunOptions) -> Report:
+    """Collect and judge; in diff mode, compare with the same scan of the base commit."""
+    collected = collect(config, options)
+    if options.diff_base is None:
+        return judge(config, options, collected)
+    from secure_gate import diff
 
-    return replace(result, findings=tuple(f for f in findings if f.scanner == result.name))
+    comparison = diff.compare(config, options, collected)
+    return judge(config, options, collected, new=comparison.new, notices=comparison.notices)

@@ -44,10 +44,9 @@ def _marks(finding: Finding) -> str:
     if finding.suppression is not None:
         marks.append(f"suppressed by {finding.suppression.kind}: "
                      f"{terminal(finding.suppression.reason)}")
-    if finding.new is False:
-        marks.append("not new")
-    elif finding.new is True:
-        marks.append("new")
+    if finding.new is not None:
+        word = "new" if finding.new else "not new"
+        marks.append(f"{word}: {terminal(finding.new_reason)}" if finding.new_reason else word)
     if not finding.blocking and finding.suppression is None and finding.new is not False:
         marks.append("below threshold")
     return f" [{'; '.join(marks)}]" if marks else ""

@@ -109,6 +109,8 @@ class BanditScanner:
     name: ClassVar[str] = NAME
     description: ClassVar[str] = "Python code: bandit's security checks"
     default_timeout: ClassVar[float] = 900.0
+    # Each file's findings depend on that file alone (diff mode and the cache rely on it).
+    per_file: ClassVar[bool] = True
     options: ClassVar[Mapping[str, Option]] = {}
 
     def version(self) -> str | None:

@@ -47,6 +47,11 @@ class Scanner(Protocol):
     ``select`` picks the files it wants from the walk; ``scan`` runs the tool and parses
     what it said into findings. Parsing lives in pure functions of each module so that it
     is tested on recorded output.
+
+    Optional class attributes: ``per_file = True`` when each file's findings depend on that
+    file alone (diff mode then rescans only changed files, and results are cached per file);
+    ``diff_by_line = True`` when a finding is new exactly when its own line changed (pinned
+    dependencies); ``runs_without_files = True`` to be called even when ``select`` is empty.
     """
 
     name: ClassVar[str]

@@ -99,6 +99,8 @@ class DetectSecretsScanner:
     name: ClassVar[str] = NAME
     description: ClassVar[str] = "committed credentials: detect-secrets"
     default_timeout: ClassVar[float] = 900.0
+    # Each file's findings depend on that file alone (diff mode and the cache rely on it).
+    per_file: ClassVar[bool] = True
     options: ClassVar[Mapping[str, Option]] = {
         "disable-plugins": options.string_list(
             "detect-secrets plugin class names to turn off, e.g. IPPublicDetector",

@@ -1,0 +1,228 @@
+"""Diff mode: scan the base commit's blobs the same way and mark each head finding new or not."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import tempfile
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from secure_gate import _subprocess, run
+from secure_gate.config import Config
+from secure_gate.errors import UsageError
+from secure_gate.globs import GlobSet
+from secure_gate.model import Finding, Status, assign_fingerprints
+from secure_gate.policy import NewInfo
+from secure_gate.scanners import get
+
+_HUNK = re.compile(rb"^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@")
+_MODE_FILE = (b"100644", b"100755")
+
+
+@dataclass(frozen=True, slots=True)
+class Changes:
+    """What differs between the base commit and the work tree, relative to the scan root."""
+
+    base: str
+    changed: frozenset[str]                      # head paths added, modified or renamed
+    renamed: Mapping[str, str]                   # head path -> base path
+    lines: Mapping[str, frozenset[int]] = field(default_factory=dict)  # head path -> lines
+
+
+@dataclass(frozen=True, slots=True)
+class Comparison:
+    """Diff mode's answer: new or not for each head fingerprint, and anything to tell."""
+
+    new: Mapping[str, NewInfo]
+    notices: tuple[str, ...]
+
+
+def _git(root: Path, *args: str, stdin: bytes | None = None) -> bytes:
+    done = _subprocess.run(["git", *args], cwd=root, timeout=600, stdin=stdin)
+    if done.returncode != 0:
+        raise UsageError(f"git {args[0]} failed: {done.stderr_text(400)}")
+    return done.stdout
+
+
+def resolve_base(root: Path, ref: str) -> str:
+    """The commit a ``--diff-base`` names; a clear error when the clone does not have it."""
+    if ref.startswith("-"):
+        raise UsageError(f"--diff-base {ref!r} is not a git revision")
+    done = _subprocess.run(["git", "rev-parse", "--verify", "--quiet", "--end-of-options",
+                            f"{ref}^{{commit}}"], cwd=root, timeout=60)
+    if done.returncode != 0:
+        raise UsageError(
+            f"--diff-base {ref!r} is not a commit in this clone; fetch it first (with "
+            "actions/checkout, set `fetch-depth: 0`, or fetch the base ref)")
+    return done.stdout.decode().strip()
+
+
+def unquote(raw: bytes) -> bytes:
+    """Undo git's C-style quoting of a path in patch headers."""
+    if not (raw.startswith(b'"') and raw.endswith(b'"')):
+        return raw
+    body, out, i = raw[1:-1], bytearray(), 0
+    simple = {ord("a"): 7, ord("b"): 8, ord("t"): 9, ord("n"): 10, ord("v"): 11, ord("f"): 12,
+              ord("r"): 13, ord('"'): 34, ord("\\"): 92}
+    while i < len(body):
+        char = body[i]
+        if char == 92 and i + 1 < len(body):
+            nxt = body[i + 1]
+            if nxt in simple:
+                out.append(simple[nxt])
+                i += 2
+                continue
+            if 48 <= nxt <= 55:
+                out.append(int(body[i + 1 : i + 4], 8))
+                i += 4
+                continue
+        out.append(char)
+        i += 1
+    return bytes(out)
+
+
+def changed_lines(patch: bytes) -> dict[str, frozenset[int]]:
+    """Added or modified line numbers per new path, from ``git diff -U0`` output."""
+    out: dict[str, set[int]] = {}
+    current: str | None = None
+    for line in patch.split(b"\n"):
+        if line.startswith(b"+++ "):
+            target = unquote(line[4:].rstrip(b"\t"))
+            current = None if target == b"/dev/null" else os.fsdecode(target[2:])
+            if current is not None:
+                out.setdefault(current, set())
+        elif current is not None and (match := _HUNK.match(line)):
+            start, count = int(match.group(1)), int(match.group(2) or 1)
+            out[current].update(range(start, start + count))
+    return {k: frozenset(v) for k, v in out.items()}
+
+
+def changes(root: Path, base: str) -> Changes:
+    """Name-status and line-level changes between ``base`` and the work tree."""
+    raw = _git(root, "-c", "core.quotepath=off", "diff", "--name-status", "-z", "-M",
+               "--relative", base, "--")
+    parts = raw.split(b"\0")
+    changed: set[str] = set()
+    renamed: dict[str, str] = {}
+    i = 0
+    while i < len(parts) and parts[i]:
+        status = parts[i].decode()
+        if status[0] in "RC":
+            old, new = os.fsdecode(parts[i + 1]), os.fsdecode(parts[i + 2])
+            changed.add(new)
+            if status[0] == "R":
+                renamed[new] = old
+            i += 3
+            continue
+        if status[0] != "D":
+            changed.add(os.fsdecode(parts[i + 1]))
+        i += 2
+    patch = _git(root, "-c", "core.quotepath=off", "diff", "-U0", "-M", "--relative",
+                 "--no-color", "--no-ext-diff", "--no-textconv", base, "--")
+    return Changes(base, frozenset(changed), renamed, changed_lines(patch))
+
+
+def materialise(root: Path, base: str, into: Path, wanted: set[str] | None,
+                max_size: int) -> list[str]:
+    """Write the base commit's regular files (all, or ``wanted``) under ``into``.
+
+    Blobs are read with ``git cat-file``: no checkout, no hooks, no filters, no attributes.
+    """
+    prefix = _git(root, "rev-parse", "--show-prefix").decode().strip()
+    listing = _git(root, "ls-tree", "-r", "-z", "-l", "--full-tree", base)
+    entries: list[tuple[str, str]] = []
+    for record in listing.split(b"\0"):
+        if not record:
+            continue
+        meta, _, path_bytes = record.partition(b"\t")
+        mode, _kind, oid, size = meta.split()
+        full = os.fsdecode(path_bytes)
+        if not full.startswith(prefix):
+            continue
+        rel = full[len(prefix):]
+        if wanted is not None and rel not in wanted:
+            continue
+        if mode not in _MODE_FILE or int(size) > max_size:
+            continue  # symlinks, submodules and oversized blobs are never scanned anyway
+        entries.append((rel, oid.decode()))
+    if entries:
+        blobs = _git(root, "cat-file", "--batch",
+                     stdin="".join(f"{oid}\n" for _, oid in entries).encode())
+        offset = 0
+        for rel, _ in entries:
+            header_end = blobs.index(b"\n", offset)
+            length = int(blobs[offset:header_end].split()[2])
+            body = blobs[header_end + 1 : header_end + 1 + length]
+            offset = header_end + 1 + length + 1
+            target = into / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(body)
+    return [rel for rel, _ in entries]
+
+
+def compare(config: Config, options: run.RunOptions, collected: run.Collected) -> Comparison:
+    """Scan the base the same way and decide, per head finding, whether it is new."""
+    root = collected.fileset.root
+    base = resolve_base(root, options.diff_base or "HEAD")
+    diff = changes(root, base)
+    notices: list[str] = []
+    ran = [r.name for r in collected.results if r.status is not Status.SKIPPED]
+    per_file = [n for n in ran if getattr(get(n), "per_file", False)]
+    by_line = [n for n in ran if getattr(get(n), "diff_by_line", False)]
+    whole = [n for n in ran if n not in per_file and n not in by_line]
+    excludes = GlobSet(config.exclude)
+    wanted = {diff.renamed.get(p, p) for p in diff.changed}
+    base_findings: list[Finding] = []
+    failed: dict[str, str] = {}
+    with tempfile.TemporaryDirectory(prefix="secure-gate-base-") as tmp:
+        into = Path(tmp)
+        written = materialise(root, base, into, None if whole else wanted,
+                              config.max_file_size)
+        written = [p for p in written if not excludes.matches(p)]
+        runs: list[tuple[list[str], Sequence[str]]] = []
+        if per_file:
+            runs.append((per_file, [p for p in written if p in wanted]))
+        if whole:
+            runs.append((whole, written))
+        for names, listing in runs:
+            base_run = replace(options, root=into, listing=tuple(listing), scanners=tuple(names),
+                               paths=(), diff_base=None)
+            result = run.collect(config, base_run)
+            for scanner in result.results:
+                if scanner.status is Status.ERROR:
+                    failed[scanner.name] = scanner.message or "error"
+            base_findings.extend(f for r in result.results for f in r.findings)
+        shutil.rmtree(into, ignore_errors=True)
+    for name, message in sorted(failed.items()):
+        notices.append(f"diff mode: the base scan of {name} did not complete ({message}); its "
+                       "findings in changed files all count as new")
+    # Findings in renamed files carry the base path: give them the head path, fingerprint again.
+    back = {old: new for new, old in diff.renamed.items()}
+    moved = [f.replace(location=replace(f.location, path=back.get(f.location.path,
+                                                                  f.location.path)))
+             for f in base_findings]
+    available = Counter(f.fingerprint for f in assign_fingerprints(moved))
+    new: dict[str, NewInfo] = {}
+    for finding in collected.findings:
+        path = finding.location.path
+        if finding.scanner in by_line:
+            lines = diff.lines.get(path)
+            if path in diff.changed and (lines is None or finding.location.line is None
+                                         or finding.location.line in lines):
+                new[finding.fingerprint] = NewInfo(True, "the line that pins it changed")
+            else:
+                new[finding.fingerprint] = NewInfo(False, "its pin is unchanged since the base")
+        elif finding.scanner in per_file and path not in diff.changed:
+            new[finding.fingerprint] = NewInfo(False, "file unchanged since the base")
+        elif finding.scanner in failed:
+            new[finding.fingerprint] = NewInfo(True, "the base could not be scanned")
+        elif available[finding.fingerprint] > 0:
+            available[finding.fingerprint] -= 1
+            new[finding.fingerprint] = NewInfo(False, "present at the base")
+        else:
+            new[finding.fingerprint] = NewInfo(True, "not present at the base")
+    return Comparison(new, tuple(notices))
