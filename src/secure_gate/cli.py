@@ -95,6 +95,18 @@ def build_parser() -> argparse.ArgumentParser:
                       help="colour the text output (default: auto, honouring NO_COLOR)")
     sub.add_parser("github", help="the GitHub Action's entry point (reads INPUT_* and "
                    "GITHUB_* from the environment)")
+    hook = sub.add_parser("hook", help="terse output for git hooks (pre-commit passes the "
+                          "staged files as PATHs)")
+    add_scan_options(hook)
+    hook.add_argument("--staged", action="store_true",
+                      help="scan the staged (index) version of the staged files (native hook)")
+    hook.add_argument("--pre-push", action="store_true",
+                      help="read git's pre-push refs on stdin; scan each pushed commit")
+    install = sub.add_parser("install-hooks", help="install native pre-commit and pre-push "
+                             "git hooks in the current repository")
+    install.add_argument("--force", action="store_true",
+                         help="replace existing hooks that are not secure-gate's")
+    install.add_argument("--no-pre-push", action="store_true", help="only the pre-commit hook")
     baseline = sub.add_parser("baseline", help="write the current findings as a baseline")
     add_scan_options(baseline)
     baseline.add_argument("--output", "-o", metavar="FILE", default=".secure-gate-baseline.json",
@@ -216,8 +228,25 @@ def _cmd_baseline(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_hook(args: argparse.Namespace) -> int:
+    from secure_gate.hookrun import run_hook
+
+    _check_not_yet(args)
+    return run_hook(args)
+
+
+def _cmd_install_hooks(args: argparse.Namespace) -> int:
+    from secure_gate import hooks
+
+    kinds = ("pre-commit",) if args.no_pre_push else ("pre-commit", "pre-push")
+    for path in hooks.install(Path.cwd(), force=args.force, kinds=kinds):
+        print(f"secure-gate: installed {terminal(str(path))}")
+    return 0
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
-    "scan": _cmd_scan, "github": _cmd_github, "baseline": _cmd_baseline,
+    "scan": _cmd_scan, "github": _cmd_github, "baseline": _cmd_baseline, "hook": _cmd_hook,
+    "install-hooks": _cmd_install_hooks,
 }
 
 

@@ -149,18 +149,49 @@ def materialise(root: Path, base: str, into: Path, wanted: set[str] | None,
         if mode not in _MODE_FILE or int(size) > max_size:
             continue  # symlinks, submodules and oversized blobs are never scanned anyway
         entries.append((rel, oid.decode()))
-    if entries:
-        blobs = _git(root, "cat-file", "--batch",
-                     stdin="".join(f"{oid}\n" for _, oid in entries).encode())
-        offset = 0
-        for rel, _ in entries:
-            header_end = blobs.index(b"\n", offset)
-            length = int(blobs[offset:header_end].split()[2])
-            body = blobs[header_end + 1 : header_end + 1 + length]
-            offset = header_end + 1 + length + 1
-            target = into / rel
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(body)
+    write_blobs(root, entries, into)
+    return [rel for rel, _ in entries]
+
+
+def write_blobs(root: Path, entries: Sequence[tuple[str, str]], into: Path) -> None:
+    """Write each (path, blob id) under ``into`` from one ``git cat-file --batch``."""
+    if not entries:
+        return
+    blobs = _git(root, "cat-file", "--batch",
+                 stdin="".join(f"{oid}\n" for _, oid in entries).encode())
+    offset = 0
+    for rel, _ in entries:
+        header_end = blobs.index(b"\n", offset)
+        length = int(blobs[offset:header_end].split()[2])
+        body = blobs[header_end + 1 : header_end + 1 + length]
+        offset = header_end + 1 + length + 1
+        target = into / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(body)
+
+
+def materialise_index(root: Path, into: Path) -> list[str]:
+    """Write the staged (index) version of every added, copied, modified or renamed file.
+
+    Work-tree edits that are not staged are not what the commit will contain, so a native
+    pre-commit hook scans these blobs instead.
+    """
+    names = _git(root, "diff", "--cached", "--name-only", "-z", "--diff-filter=ACMR",
+                 "--relative", "--no-renames")
+    staged = [os.fsdecode(n) for n in names.split(b"\0") if n]
+    if not staged:
+        return []
+    listing = _git(root, "--literal-pathspecs", "ls-files", "-s", "-z", "--", *staged)
+    entries: list[tuple[str, str]] = []
+    for record in listing.split(b"\0"):
+        if not record:
+            continue
+        meta, _, path_bytes = record.partition(b"\t")
+        mode, oid, _stage = meta.split()
+        if mode in _MODE_FILE:
+            entries.append((os.fsdecode(path_bytes), oid.decode()))
+    # Oversized blobs are written too: the walk counts them as not scanned, visibly.
+    write_blobs(root, entries, into)
     return [rel for rel, _ in entries]
 
 

@@ -77,24 +77,30 @@ def display_path(raw: str) -> str:
     return raw
 
 
-def _git_files(root: Path) -> list[str] | None:
-    """Tracked files under ``root`` relative to it, or None outside a git work tree."""
+def _in_git(root: Path) -> bool:
+    """True inside a git work tree; raises when git refuses the repository."""
     try:
         probe = _subprocess.run(["git", "rev-parse", "--is-inside-work-tree"], cwd=root,
                                 timeout=60)
     except _subprocess.ToolFailure:
-        return None  # no git at all: walk the file system
+        return False  # no git at all: walk the file system
     if probe.returncode != 0:
         err = probe.stderr_text()
         if "not a git repository" in err:
-            return None
+            return False
         raise RepositoryError(
             f"git cannot read the repository at {root}: {err or 'exit ' + str(probe.returncode)}"
             + (" (add it with `git config --global --add safe.directory <path>`)"
                if "dubious ownership" in err else "")
         )
-    if probe.stdout.strip() != b"true":
-        return None  # inside a .git directory or a bare repository
+    # False inside a .git directory or a bare repository.
+    return probe.stdout.strip() == b"true"
+
+
+def _git_files(root: Path) -> list[str] | None:
+    """Tracked files under ``root`` relative to it, or None outside a git work tree."""
+    if not _in_git(root):
+        return None
     listing = _subprocess.run(["git", "ls-files", "-z", "--cached"], cwd=root, timeout=300)
     if listing.returncode != 0:
         raise RepositoryError(f"`git ls-files` failed in {root}: {listing.stderr_text()}")
@@ -111,29 +117,28 @@ def _walk(root: Path) -> Iterator[str]:
             yield name if rel == "." else f"{rel}/{name}".replace(os.sep, "/")
 
 
-def _restrict(candidates: Iterable[str], root: Path, only: Sequence[str]) -> list[str]:
-    """Keep the candidates under the given paths; explicit existing files always count."""
-    wanted_files: set[str] = set()
+def _targets(root: Path, only: Sequence[str]) -> tuple[list[str], list[str]] | None:
+    """Split PATH arguments into repo-relative files and folders (None: the whole root)."""
+    wanted_files: list[str] = []
     wanted_dirs: list[str] = []
     for raw in only:
-        full = (Path.cwd() / raw).resolve() if not Path(raw).is_absolute() else Path(raw)
+        full = Path(os.path.normpath(os.path.join(os.getcwd(), raw)))
         try:
-            rel = full.relative_to(root.resolve()).as_posix()
+            rel = full.relative_to(root).as_posix()
         except ValueError:
-            raise GateError(f"path {raw!r} is outside the repository {root}") from None
+            try:  # the root itself may have been reached through a symlinked folder
+                rel = (full.parent.resolve() / full.name).relative_to(root).as_posix()
+            except ValueError:
+                raise GateError(f"path {raw!r} is outside the repository {root}") from None
         if rel == ".":
-            return list(candidates)
-        if full.is_dir():
+            return None
+        if os.path.isdir(full) and not os.path.islink(full):
             wanted_dirs.append(rel + "/")
-        elif full.exists() or os.path.islink(full):
-            wanted_files.add(rel)
+        elif os.path.lexists(full):
+            wanted_files.append(rel)
         else:
             raise GateError(f"path {raw!r} does not exist")
-    chosen = [c for c in candidates
-              if c in wanted_files or any(c.startswith(d) for d in wanted_dirs)]
-    known = set(chosen)
-    chosen.extend(sorted(f for f in wanted_files if f not in known))
-    return chosen
+    return list(dict.fromkeys(wanted_files)), wanted_dirs
 
 
 def collect(
@@ -151,11 +156,23 @@ def collect(
     ``listing`` replaces both with an explicit list (diff mode's copy of the base commit).
     """
     root = root.resolve()
-    tracked = list(listing) if listing is not None else _git_files(root)
-    in_git = tracked is not None
-    candidates = tracked if tracked is not None else list(_walk(root))
-    if only:
-        candidates = _restrict(candidates, root, only)
+    targets = _targets(root, only) if only else None
+    if targets is not None and not targets[1] and listing is None:
+        # Only files named (a pre-commit hook's staged files): nothing proportional to the
+        # repository's size happens, not even listing it.
+        tracked: list[str] | None = targets[0]
+        in_git = _in_git(root)
+        candidates = targets[0]
+    else:
+        tracked = list(listing) if listing is not None else _git_files(root)
+        in_git = tracked is not None
+        candidates = tracked if tracked is not None else list(_walk(root))
+        if targets is not None:
+            files_named, dirs = targets
+            named = set(files_named)
+            chosen = [c for c in candidates if c in named or c.startswith(tuple(dirs))]
+            known = set(chosen)
+            candidates = chosen + [f for f in files_named if f not in known]
     excludes = GlobSet(exclude)
     files: list[RepoFile] = []
     counts = dict.fromkeys(("excluded", "binary", "oversized", "not_utf8", "symlinks",
