@@ -1,0 +1,42 @@
+# The secure-gate GitHub Action: one image with the gate, its scanners and git.
+#
+# The base is the official Python image pinned by digest (python:3.12-slim-bookworm, Python
+# 3.12.13); tests swap in a local base through BASE_IMAGE. Renovate/Dependabot can bump it.
+ARG BASE_IMAGE=python:3.12-slim-bookworm@sha256:8a7e7cc04fd3e2bd787f7f24e22d5d119aa590d429b50c95dfe12b3abe52f48b
+FROM ${BASE_IMAGE}
+
+# No USER and no WORKDIR: GitHub runs Docker actions as root with the workspace mounted at
+# /github/workspace; the entrypoint itself drops to the workspace owner's uid.
+ENV PATH=/opt/secure-gate/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+    LANG=C.UTF-8 \
+    PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_NO_INPUT=1
+
+# git lists the tracked files and reads base commits. The workspace belongs to the runner's
+# user, not root: safe.directory is only honoured from protected (system/global) config.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends git \
+    && apt-get clean \
+    && rm -rf /var/lib/apt/lists/* \
+    && git config --system --add safe.directory /github/workspace
+
+# Dependencies only from the lock files, every file checked against its hash.
+COPY requirements/runtime.txt requirements/build.txt /tmp/secure-gate/requirements/
+RUN python3 -m venv /opt/secure-gate \
+    && /opt/secure-gate/bin/python -m pip install --require-hashes \
+        -r /tmp/secure-gate/requirements/runtime.txt \
+        -r /tmp/secure-gate/requirements/build.txt
+
+# The gate itself, built with the pinned build tools (no isolated build, no downloads).
+COPY pyproject.toml README.md /tmp/secure-gate/
+COPY src /tmp/secure-gate/src
+RUN /opt/secure-gate/bin/python -m pip install --no-deps --no-build-isolation /tmp/secure-gate \
+    && rm -rf /tmp/secure-gate \
+    && secure-gate --version
+
+COPY entrypoint/entrypoint.py /opt/secure-gate-entrypoint/entrypoint.py
+
+ENTRYPOINT ["/opt/secure-gate/bin/python", "-I", "-B", "/opt/secure-gate-entrypoint/entrypoint.py"]

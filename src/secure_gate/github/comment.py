@@ -1,0 +1,104 @@
+"""The sticky PR comment: find our own earlier comment by marker and author, update or create it."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from secure_gate.github.api import ApiError, GitHubClient
+
+# GitHub refuses bodies over 65,536 characters (HTTP 422 "Body is too long"); stay well under.
+MAX_BODY_CHARS = 60_000
+_MAX_PAGES = 100
+_LOGIN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}")
+_VIEWER_QUERY = "query { viewer { login } }"
+
+
+def marker(tag: str = "default") -> str:
+    """The hidden HTML comment that identifies our comment (one per ``comment-tag``)."""
+    return f"<!-- secure-gate:comment:{tag} -->"
+
+
+@dataclass(frozen=True, slots=True)
+class CommentResult:
+    """What happened: ``created`` or ``updated``, and the comment's address."""
+
+    action: str
+    comment_id: int
+    url: str
+
+
+def viewer_login(client: GitHubClient) -> str:
+    """The token's own login from GraphQL (an app's login has no ``[bot]`` suffix there)."""
+    data = client.json("POST", client.graphql_url, {"query": _VIEWER_QUERY})
+    login: object = data
+    for key in ("data", "viewer", "login"):
+        login = login.get(key) if isinstance(login, dict) else None
+    if not isinstance(login, str) or not _LOGIN.fullmatch(login):
+        errors = isinstance(data, dict) and data.get("errors")
+        raise ApiError(200, "GraphQL did not return the token's login"
+                       + (" (it returned errors)" if errors else ""))
+    return login
+
+
+def is_ours(comment: dict[str, Any], login: str, mark: str) -> bool:
+    """Carries our marker AND was written by this token's identity (never someone else's)."""
+    body = comment.get("body")
+    user = comment.get("user")
+    if not isinstance(body, str) or mark not in body or not isinstance(user, dict):
+        return False
+    author = user.get("login")
+    if author == login:
+        return True
+    # REST names an app (the default token is the github-actions app) with a [bot] suffix.
+    return author == f"{login}[bot]" and user.get("type") == "Bot"
+
+
+def list_comments(client: GitHubClient, repository: str, number: int
+                  ) -> Iterator[dict[str, Any]]:
+    """Every comment on the PR, following ``Link: rel="next"`` across all pages."""
+    url: str | None = f"{client.api_url}/repos/{repository}/issues/{number}/comments"
+    params: dict[str, Any] | None = {"per_page": 100}
+    for _ in range(_MAX_PAGES):
+        if url is None:
+            return
+        response = client.request("GET", url, params=params)
+        page = client.decode(response)
+        if not isinstance(page, list):
+            raise ApiError(response.status_code, "listing comments did not return a list")
+        yield from (c for c in page if isinstance(c, dict))
+        url = client.same_origin(response.links.get("next", {}).get("url"))
+        params = None  # the next link carries its own query
+    raise ApiError(0, f"more than {_MAX_PAGES} pages of comments")
+
+
+def cap_body(body: str, pointer: str) -> str:
+    """Cut a body to :data:`MAX_BODY_CHARS` code points, ending with ``pointer``."""
+    if len(body) <= MAX_BODY_CHARS:
+        return body
+    room = MAX_BODY_CHARS - len(pointer) - 2
+    return body[:room].rstrip() + "\n\n" + pointer
+
+
+def upsert_comment(client: GitHubClient, repository: str, number: int, body: str,
+                   mark: str) -> CommentResult:
+    """Update our earlier comment if there is one, else create one (a single POST)."""
+    if mark not in body:
+        raise ValueError("the body must carry the marker, or the next run cannot find it")
+    login = viewer_login(client)
+    existing = next((c for c in list_comments(client, repository, number)
+                     if is_ours(c, login, mark)), None)
+    if existing is not None and isinstance(existing.get("id"), int):
+        url = f"{client.api_url}/repos/{repository}/issues/comments/{existing['id']}"
+        data = client.json("PATCH", url, {"body": body})
+        action = "updated"
+    else:
+        url = f"{client.api_url}/repos/{repository}/issues/{number}/comments"
+        data = client.json("POST", url, {"body": body}, once=True)
+        action = "created"
+    if not isinstance(data, dict) or not isinstance(data.get("id"), int):
+        raise ApiError(0, f"the {action} comment came back without an id")
+    html_url = data.get("html_url")
+    return CommentResult(action, data["id"], html_url if isinstance(html_url, str) else "")

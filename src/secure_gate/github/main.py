@@ -1,0 +1,78 @@
+"""``secure-gate github``: scan, then annotations, job summary, report files, outputs, comment."""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+import time
+from collections.abc import Mapping, MutableMapping
+from dataclasses import replace
+from pathlib import Path
+from typing import TextIO
+
+from secure_gate.errors import EXIT_USAGE, GateError
+from secure_gate.github import files
+from secure_gate.github.api import Sleeper
+from secure_gate.github.context import GitHubContext, read_context
+from secure_gate.github.inputs import raw
+from secure_gate.github.publish import Console, publish
+from secure_gate.github.scan import scan_report
+from secure_gate.model import Status
+
+TOKEN_INPUT = "INPUT_GITHUB-TOKEN"  # noqa: S105 (the variable's name, not a token)
+
+
+def _outputs(ctx: GitHubContext | None, code: int, extra: Mapping[str, str]) -> dict[str, str]:
+    base = {"passed": "true" if code == 0 else "false", "exit-code": str(code),
+            "findings": "", "blocking": "", "errors": "", "sarif-file": "", "json-file": "",
+            "markdown-file": "", "comment-url": ""}
+    base.update(extra)
+    return base
+
+
+def _write_outputs(console: Console, environ: Mapping[str, str], values: Mapping[str, str]
+                   ) -> bool:
+    target = environ.get("GITHUB_OUTPUT")
+    if not target:
+        return True
+    try:
+        files.write_outputs(Path(target), values)
+    except (OSError, files.FileCommandError) as exc:
+        console.error(f"could not write the step outputs: {exc}")
+        return False
+    return True
+
+
+def run_github(environ: MutableMapping[str, str] | Mapping[str, str], *,
+               out: TextIO | None = None, sleep: Sleeper = time.sleep) -> int:
+    """Run the gate as a GitHub Action step; returns the gate's exit code."""
+    console = Console(out or sys.stdout)
+    token = raw(environ, "github-token")
+    # Masked before anything else is printed, and never while commands are stopped.
+    console.mask(token)
+    if isinstance(environ, MutableMapping):
+        environ.pop(TOKEN_INPUT, None)  # nothing later in this process needs it in the env
+    ctx: GitHubContext | None = None
+    try:
+        ctx = read_context({**environ, TOKEN_INPUT: token})
+        report = scan_report(ctx, console)
+    except GateError as exc:
+        console.error(str(exc), title="secure-gate")
+        code = exc.exit_code or EXIT_USAGE
+        _write_outputs(console, environ, _outputs(ctx, code, {}))
+        return code
+    report = replace(report, repository_url=ctx.repository_url, commit=ctx.sha)
+    delivered = publish(ctx, report, console, sleep=sleep)
+    values = _outputs(ctx, report.exit_code, {
+        "findings": str(len(report.findings)),
+        "blocking": str(len(report.blocking)),
+        "errors": str(sum(1 for s in report.scanners if s.status is Status.ERROR)),
+        **delivered.outputs,
+    })
+    written = _write_outputs(console, environ, values)
+    with contextlib.suppress(OSError):
+        console.flush()
+    if delivered.failed or not written:
+        # The result could not be delivered in full: never let that look like a pass.
+        return report.exit_code or EXIT_USAGE
+    return report.exit_code

@@ -1,0 +1,163 @@
+"""Deliver a report on every GitHub channel: log, annotations, summary, files, PR comment."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TextIO
+
+from secure_gate import __version__
+from secure_gate.github import files
+from secure_gate.github.api import ApiError, GitHubClient, Sleeper
+from secure_gate.github.comment import cap_body, marker, upsert_comment
+from secure_gate.github.context import GitHubContext
+from secure_gate.model import Report
+from secure_gate.report.escape import command_data, command_property
+
+
+class Console:
+    """Our own workflow commands on stdout; everything untrusted goes through escape.py."""
+
+    def __init__(self, out: TextIO) -> None:
+        self._out = out
+
+    def line(self, text: str) -> None:
+        """Write one line we built (callers escape anything untrusted inside it)."""
+        self._out.write(text if text.endswith("\n") else text + "\n")
+
+    def mask(self, secret: str) -> None:
+        """Register a secret with the runner's masker (``::add-mask::``)."""
+        if secret.strip():
+            self.line(f"::add-mask::{command_data(secret)}")
+
+    def _command(self, kind: str, message: str, title: str | None) -> None:
+        props = f" title={command_property(title)}" if title else ""
+        self.line(f"::{kind}{props}::{command_data(message)}")
+
+    def error(self, message: str, *, title: str | None = None) -> None:
+        """An error annotation."""
+        self._command("error", message, title)
+
+    def warning(self, message: str, *, title: str | None = None) -> None:
+        """A warning annotation."""
+        self._command("warning", message, title)
+
+    def notice(self, message: str, *, title: str | None = None) -> None:
+        """A notice annotation."""
+        self._command("notice", message, title)
+
+    def flush(self) -> None:
+        """Flush stdout so the runner sees the commands before the exit code."""
+        self._out.flush()
+
+
+@dataclass
+class Delivered:
+    """The outputs the channels produced, and whether a requested one could not be made."""
+
+    outputs: dict[str, str] = field(default_factory=dict)
+    failed: bool = False
+
+
+def _log(report: Report, console: Console) -> None:
+    from secure_gate.report.annotations import new_stop_token, wrap_raw
+    from secure_gate.report.text import render_text
+
+    console.line(f"::group::secure-gate {__version__}: full report")
+    # The text report quotes file names and tool output: commands are stopped around it.
+    console.line(wrap_raw(render_text(report), new_stop_token()))
+    console.line("::endgroup::")
+
+
+def _report_files(ctx: GitHubContext, report: Report, console: Console,
+                  done: Delivered) -> None:
+    from secure_gate.report.json import render_json
+
+    wanted = (("sarif-file", ctx.inputs.sarif_file, "sarif"),
+              ("json-file", ctx.inputs.json_file, "json"),
+              ("markdown-file", ctx.inputs.markdown_file, "markdown"))
+    for name, relative, kind in wanted:
+        if relative is None:
+            continue
+        try:
+            if kind == "sarif":
+                from secure_gate.report.sarif import render_sarif
+                text = render_sarif(report)
+            elif kind == "markdown":
+                from secure_gate.report.markdown import render_markdown
+                text = render_markdown(report)
+            else:
+                text = render_json(report)
+            files.write_report(ctx.workspace, relative, text)
+        except (OSError, files.FileCommandError) as exc:
+            console.error(f"could not write {relative}: {exc}", title=f"secure-gate {name}")
+            done.failed = True
+            continue
+        done.outputs[name] = relative
+
+
+def _summary(ctx: GitHubContext, report: Report, console: Console, note: str) -> None:
+    from secure_gate.report.markdown import MarkdownOptions, render_markdown
+
+    if ctx.summary_file is None:
+        return
+    budget = files.summary_budget(ctx.summary_file)
+    text = render_markdown(report, MarkdownOptions(max_bytes=min(1_000_000, budget),
+                                                   overflow_note=note))
+    try:
+        files.append_summary(ctx.summary_file, text)
+    except (OSError, files.FileCommandError) as exc:
+        console.warning(f"could not write the job summary: {exc}", title="secure-gate")
+
+
+def publish(ctx: GitHubContext, report: Report, console: Console, *, sleep: Sleeper
+            ) -> Delivered:
+    """Every channel in turn; a channel that fails says so and the others still run."""
+    from secure_gate.report.annotations import AnnotationOptions, render_annotations
+
+    done = Delivered()
+    _log(report, console)
+    if ctx.inputs.annotations:
+        console.line(render_annotations(report, AnnotationOptions()))
+    _report_files(ctx, report, console, done)
+    _summary(ctx, report, console, "Full list in the SARIF and JSON reports of this run.")
+    url = ctx.run_url
+    pointer = (f"Full list in the [job summary]({url})." if url
+               else "Full list in the job summary of this run.")
+    comment_url = post_comment(ctx, report, console, pointer, sleep)
+    if comment_url:
+        done.outputs["comment-url"] = comment_url
+    return done
+
+
+def post_comment(ctx: GitHubContext, report: Report, console: Console, pointer: str,
+                 sleep: Sleeper) -> str | None:
+    """The sticky PR comment, or a notice/warning saying why there is none."""
+    from secure_gate.report.markdown import MarkdownOptions, render_markdown
+
+    event = ctx.event
+    if not ctx.inputs.comment or event.pr_number is None or ctx.repository is None:
+        return None
+    if not ctx.inputs.github_token:
+        console.notice("no github-token: the PR comment was skipped (annotations, the job "
+                       "summary, outputs and the exit code are unaffected)", title="secure-gate")
+        return None
+    mark = marker(ctx.inputs.comment_tag)
+    body = render_markdown(report, MarkdownOptions(max_chars=55_000, marker=mark,
+                                                   overflow_note=pointer))
+    client = GitHubClient(ctx.api_url, ctx.graphql_url, ctx.inputs.github_token, sleep=sleep)
+    try:
+        result = upsert_comment(client, ctx.repository, event.pr_number,
+                                cap_body(body, pointer), mark)
+    except ApiError as exc:
+        if exc.status == 403 and event.fork:
+            console.notice("this pull request comes from a fork, whose token is read-only: the "
+                           "PR comment was skipped (annotations, the job summary, outputs and "
+                           "the exit code are unaffected)", title="secure-gate")
+        elif exc.status == 403:
+            console.warning(f"the PR comment was skipped: the token may not comment ({exc}); "
+                            "grant `pull-requests: write`", title="secure-gate")
+        else:
+            console.warning(f"the PR comment was skipped: {exc}", title="secure-gate")
+        return None
+    console.notice(f"PR comment {result.action}: {result.url}", title="secure-gate")
+    return result.url

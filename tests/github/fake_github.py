@@ -1,0 +1,184 @@
+"""A loopback GitHub API that behaves like the documented issue-comment and GraphQL endpoints."""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+_LIST = re.compile(r"/repos/([^/]+/[^/]+)/issues/(\d+)/comments")
+_ONE = re.compile(r"/repos/([^/]+/[^/]+)/issues/comments/(\d+)")
+MAX_BODY = 65_536
+
+
+@dataclass
+class Scripted:
+    """A canned response for the next request matching ``method`` and ``path`` prefix."""
+
+    method: str
+    path: str
+    status: int
+    headers: dict[str, str] = field(default_factory=dict)
+    body: Any = None
+
+
+@dataclass
+class Seen:
+    """One request the server received (the token itself is never stored)."""
+
+    method: str
+    path: str
+    query: dict[str, list[str]]
+    authorised: bool
+    body: Any
+
+
+@dataclass
+class State:
+    """The server's world: the token it accepts, who that is, the comments, the script."""
+
+    token: str
+    viewer: str = "github-actions"
+    rest_login: str = "github-actions[bot]"
+    user_type: str = "Bot"
+    read_only: bool = False  # a fork PR's token: reads work, writes are 403
+    comments: dict[int, dict[str, Any]] = field(default_factory=dict)
+    script: list[Scripted] = field(default_factory=list)
+    seen: list[Seen] = field(default_factory=list)
+    next_id: int = 1000
+    base: str = ""
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def add_comment(self, number: int, body: str, login: str, user_type: str = "User") -> int:
+        with self.lock:
+            self.next_id += 1
+            self.comments[self.next_id] = {
+                "id": self.next_id, "number": number, "body": body,
+                "user": {"login": login, "type": user_type},
+                "html_url": f"https://github.example/o/r/pull/{number}#issuecomment-"
+                            f"{self.next_id}",
+            }
+            return self.next_id
+
+    def ours(self) -> list[dict[str, Any]]:
+        return [c for c in self.comments.values() if c["user"]["login"] == self.rest_login]
+
+    def calls(self, method: str, prefix: str = "") -> list[Seen]:
+        return [s for s in self.seen if s.method == method and s.path.startswith(prefix)]
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _Server
+
+    def log_message(self, format: str, *args: Any) -> None:  # quiet test output
+        pass
+
+    def _reply(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
+        data = json.dumps(body).encode() if body is not None else b""
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Content-Length", str(len(data)))
+        for key, value in (headers or {}).items():
+            self.send_header(key, value)
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _handle(self, method: str) -> None:
+        state = self.server.state
+        parts = urlsplit(self.path)
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        body = json.loads(raw) if raw else None
+        authorised = self.headers.get("Authorization") == f"Bearer {state.token}"
+        state.seen.append(Seen(method, parts.path, parse_qs(parts.query), authorised, body))
+        for i, canned in enumerate(state.script):
+            if canned.method == method and parts.path.startswith(canned.path):
+                del state.script[i]
+                self._reply(canned.status, canned.body if canned.body is not None
+                            else {"message": "scripted"}, canned.headers)
+                return
+        if not authorised:
+            self._reply(401, {"message": "Bad credentials"})
+            return
+        self._route(state, method, parts.path, parse_qs(parts.query), body)
+
+    def _route(self, state: State, method: str, path: str, query: dict[str, list[str]],
+               body: Any) -> None:
+        if method == "POST" and path == "/graphql":
+            self._reply(200, {"data": {"viewer": {"login": state.viewer}}})
+            return
+        listing = _LIST.fullmatch(path)
+        one = _ONE.fullmatch(path)
+        if listing and method == "GET":
+            self._list(state, int(listing.group(2)), query)
+        elif listing and method == "POST" or one and method == "PATCH":
+            self._write(state, method, listing or one, body)
+        else:
+            self._reply(404, {"message": "Not Found"})
+
+    def _list(self, state: State, number: int, query: dict[str, list[str]]) -> None:
+        per_page = min(100, int(query.get("per_page", ["30"])[0]))
+        page = int(query.get("page", ["1"])[0])
+        every = sorted((c for c in state.comments.values() if c["number"] == number),
+                       key=lambda c: c["id"])
+        chunk = every[(page - 1) * per_page: page * per_page]
+        headers = {}
+        last = max(1, -(-len(every) // per_page))
+        if page < last:
+            url = f"{state.base}/repos/o/r/issues/{number}/comments?per_page={per_page}"
+            headers["Link"] = (f'<{url}&page={page + 1}>; rel="next", '
+                               f'<{url}&page={last}>; rel="last"')
+        self._reply(200, chunk, headers)
+
+    def _write(self, state: State, method: str, match: re.Match[str], body: Any) -> None:
+        if state.read_only:
+            self._reply(403, {"message": "Resource not accessible by integration",
+                              "documentation_url": "https://docs.github.com/rest"})
+            return
+        text = body.get("body") if isinstance(body, dict) else None
+        if not isinstance(text, str) or len(text) > MAX_BODY:
+            self._reply(422, {"message": "Validation Failed", "errors": [
+                {"resource": "IssueComment", "code": "custom", "field": "body",
+                 "message": "body is too long (maximum is 65536 characters)"}]})
+            return
+        if method == "POST":
+            new = state.add_comment(int(match.group(2)), text, state.rest_login, state.user_type)
+            self._reply(201, state.comments[new])
+            return
+        comment = state.comments.get(int(match.group(2)))
+        if comment is None:
+            self._reply(404, {"message": "Not Found"})
+            return
+        comment["body"] = text
+        self._reply(200, comment)
+
+    def do_GET(self) -> None:
+        self._handle("GET")
+
+    def do_POST(self) -> None:
+        self._handle("POST")
+
+    def do_PATCH(self) -> None:
+        self._handle("PATCH")
+
+
+class _Server(ThreadingHTTPServer):
+    state: State
+
+
+def serve(token: str) -> Iterator[State]:
+    """Run the fake API on 127.0.0.1 (a free port) for the duration of a fixture."""
+    server = _Server(("127.0.0.1", 0), _Handler)
+    server.state = State(token=token, base=f"http://127.0.0.1:{server.server_address[1]}")
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server.state
+    finally:
+        server.shutdown()
+        server.server_close()
