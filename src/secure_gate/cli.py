@@ -201,7 +201,9 @@ def _cmd_scan(args: argparse.Namespace) -> int:
 
 
 def _cmd_github(args: argparse.Namespace) -> int:
-    raise UsageError("`secure-gate github` is not yet supported by this version")
+    from secure_gate.github.main import run_github
+
+    return run_github(os.environ)
 
 
 def _cmd_baseline(args: argparse.Namespace) -> int:
