@@ -116,8 +116,10 @@ class _Handler(BaseHTTPRequestHandler):
         one = _ONE.fullmatch(path)
         if listing and method == "GET":
             self._list(state, int(listing.group(2)), query)
-        elif listing and method == "POST" or one and method == "PATCH":
-            self._write(state, method, listing or one, body)
+        elif listing and method == "POST":
+            self._write(state, method, listing, body)
+        elif one and method == "PATCH":
+            self._write(state, method, one, body)
         else:
             self._reply(404, {"message": "Not Found"})
 

@@ -1,4 +1,4 @@
-"""action.yml, the Dockerfile and the example workflows: valid, audited, and in step with the code."""
+"""action.yml, the Dockerfile and the example workflows: valid, audited, in step with the code."""
 
 from __future__ import annotations
 
@@ -75,7 +75,7 @@ def test_every_input_in_action_yml_is_read_and_nothing_else(tmp_path: Path) -> N
     asked: set[str] = set()
 
     class Recording(dict[str, str]):
-        def get(self, key: str, default: Any = None) -> Any:  # type: ignore[override]
+        def get(self, key: str, default: Any = None) -> Any:
             asked.add(key)
             return super().get(key, default)
 
