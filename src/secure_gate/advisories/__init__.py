@@ -1,0 +1,1 @@
+"""Vulnerability advisories in OSV form: matching, severity, an offline database and its server."""

@@ -1,0 +1,144 @@
+"""pip-audit adapter: every manifest's exact pins audited, without ever running pip on them."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any, ClassVar
+
+from secure_gate import options as opt
+from secure_gate.advisories.db import AdvisoryDB, AdvisoryDBError
+from secure_gate.advisories.server import OsvServer
+from secure_gate.errors import ScannerError, UsageError
+from secure_gate.files import FileSet, RepoFile
+from secure_gate.manifests import discover
+from secure_gate.options import Option
+from secure_gate.scanners.base import ScanJob, ScanOutcome, package_version
+from secure_gate.scanners.pip_audit import findings, runs
+
+PYPI_LABEL = "PyPI's vulnerability service (pip-audit's default)"
+
+
+@contextlib.contextmanager
+def data_source(options: Mapping[str, Any], root: Path
+                ) -> Iterator[tuple[runs.Service, AdvisoryDB | None]]:
+    """The service pip-audit queries for the length of the block.
+
+    With ``advisory-db`` the export is loaded and served on a loopback port that closes
+    when the block ends; with ``osv-url`` pip-audit asks that endpoint; otherwise PyPI.
+    """
+    osv_url, db_path = options.get("osv-url"), options.get("advisory-db")
+    if osv_url and db_path:
+        raise ScannerError("osv-url and advisory-db are both set for pip-audit; choose one")
+    if db_path:
+        path = Path(db_path)
+        try:
+            db = AdvisoryDB.load(path if path.is_absolute() else root / path, shown=db_path)
+        except AdvisoryDBError as exc:
+            raise ScannerError(f"advisory database {exc}") from None
+        with OsvServer(db) as server:
+            yield runs.Service(("-s", "osv", "--osv-url", server.url),
+                               f"the offline advisory database {db_path} (served at "
+                               f"{server.url})", loopback=True), db
+        return
+    if osv_url:
+        yield runs.Service(("-s", "osv", "--osv-url", osv_url),
+                           f"the OSV service at {osv_url}"), None
+        return
+    yield runs.Service(("-s", "pypi"), PYPI_LABEL), None
+
+
+def command_line_options(osv_url: str | None, advisory_db: str | None,
+                         cwd: Path) -> dict[str, dict[str, Any]]:
+    """``--osv-url``/``--advisory-db`` as scanner options; either replaces the config's data
+    source. Raises :class:`UsageError` (exit 2) for a bad value."""
+    if osv_url is None and advisory_db is None:
+        return {}
+    if osv_url is not None and advisory_db is not None:
+        raise UsageError("--osv-url and --advisory-db do not go together: choose one")
+    spec = PipAuditScanner.options
+    try:
+        if osv_url is not None:
+            return {findings.NAME: {"osv-url": spec["osv-url"].parse(osv_url),
+                                    "advisory-db": None}}
+        path = Path(spec["advisory-db"].parse(advisory_db))
+    except opt.OptionError as exc:
+        flag = "--osv-url" if osv_url is not None else "--advisory-db"
+        raise UsageError(f"{flag}: {exc}") from None
+    full = path if path.is_absolute() else cwd / path
+    if not full.exists():
+        raise UsageError(f"--advisory-db {advisory_db}: no such file or folder")
+    return {findings.NAME: {"advisory-db": str(full), "osv-url": None}}
+
+
+class PipAuditScanner:
+    """Audits the exact pins of every Python manifest with pip-audit."""
+
+    name: ClassVar[str] = findings.NAME
+    description: ClassVar[str] = "Dependencies: known vulnerabilities of pinned packages"
+    default_timeout: ClassVar[float] = 600.0
+    # A finding is new exactly when the line that pins the package changed.
+    diff_by_line: ClassVar[bool] = True
+    options: ClassVar[Mapping[str, Option]] = {
+        "osv-url": opt.string(None, "an OSV-compatible query endpoint instead of PyPI",
+                              pattern=r"https?://[^\s]+"),
+        "advisory-db": opt.string(None, "an offline OSV export: a zip or folder of OSV JSON"),
+        "service-timeout": opt.number(15, "seconds to wait for each answer from the service",
+                                      minimum=1, integer=True),
+    }
+
+    def version(self) -> str | None:
+        """pip-audit's installed version."""
+        return package_version("pip-audit")
+
+    def select(self, fileset: FileSet, options: Mapping[str, Any]) -> tuple[RepoFile, ...]:
+        """Every manifest by name (``-r``/``-c`` includes are followed during the scan)."""
+        return tuple(f for f in fileset.files if discover.manifest_kind(f.path))
+
+    def scan(self, job: ScanJob) -> ScanOutcome:
+        """Read the manifests, audit each distinct exact pin once, report every line."""
+        if self.version() is None:
+            raise ScannerError("pip-audit is not installed in secure-gate's environment")
+        found = discover.inventory(job.files, job.fileset.by_path(), job.root)
+        outcome = ScanOutcome(files_scanned=len(found.manifests), errors=list(found.errors))
+        auditable = [d for d in found.dependencies if d.version is not None]
+        pins = {p for d in auditable if (p := findings.pin_of(d)) is not None}
+        with data_source(job.options, job.root) as (service, db):
+            outcome.notes.append("vulnerability data: "
+                                 + (db.describe() if db else service.label))
+            audit = runs.Audit()
+            if pins:
+                audit = runs.audit_all(
+                    pins, service, remaining=job.remaining,
+                    service_timeout=int(job.options.get("service-timeout") or 15),
+                    cache_dir=job.cache_dir / "pip-audit" if job.cache_dir else None)
+        if pins and len(audit.skipped) == len(pins):
+            (name, version), reason = sorted(audit.skipped.items())[0]
+            raise ScannerError(
+                f"{service.label} knew none of the {len(pins)} pinned package(s) (for example "
+                f"{name} {version}: {reason}); it is unreachable or the wrong service: use "
+                "--osv-url or --advisory-db, or disable pip-audit")
+        outcome.findings = findings.build(auditable, audit, db)
+        outcome.notes += _notes(found, audit, len(pins), db is not None)
+        outcome.stats.update(manifests=len(found.manifests), pins=len(pins),
+                             not_audited=len(found.dependencies) - len(auditable),
+                             unknown=len(audit.skipped), pip_audit_runs=audit.runs)
+        return outcome
+
+
+def _notes(found: discover.Inventory, audit: runs.Audit, pins: int, offline: bool) -> list[str]:
+    notes = [f"{pins} pinned package version(s) from {len(found.manifests)} manifest(s) "
+             f"audited in {audit.runs} pip-audit run(s)"]
+    if not offline:
+        notes.append("the service gives no severity: every advisory is high unless a "
+                     "`rules:` entry says otherwise")
+    by_reason: dict[str, list[str]] = {}
+    for dep in found.dependencies:
+        if dep.not_audited:
+            by_reason.setdefault(dep.not_audited, []).append(f"{dep.where} {dep.text}")
+    for reason, items in sorted(by_reason.items()):
+        notes += findings.grouped(f"not audited, {reason}", items)
+    unknown = [f"{n} {v}: {why}" for (n, v), why in sorted(audit.skipped.items())]
+    notes += findings.grouped("not audited, unknown to the service", unknown)
+    return notes + found.notes
