@@ -12,6 +12,11 @@ PYTHON = "/opt/secure-gate/bin/python"
 COMMAND = (PYTHON, "-I", "-B", "-X", "utf8", "-m", "secure_gate", "github")
 
 
+# Runner credentials the gate never needs (cache, artifacts, OIDC): gone before it starts.
+DROPPED = ("ACTIONS_RUNTIME_TOKEN", "ACTIONS_RUNTIME_URL", "ACTIONS_RESULTS_URL",
+           "ACTIONS_CACHE_URL", "ACTIONS_ID_TOKEN_REQUEST_TOKEN", "ACTIONS_ID_TOKEN_REQUEST_URL")
+
+
 def _say(message: str) -> None:
     # Only fixed text and numbers: nothing here comes from the repository.
     sys.stderr.write(f"secure-gate entrypoint: {message}\n")
@@ -48,6 +53,8 @@ def main() -> int:
     except OSError as exc:
         _say(f"cannot prepare the workspace {workspace!r}: {exc.strerror or exc}")
         return 2
+    for name in DROPPED:
+        os.environ.pop(name, None)
     os.execv(PYTHON, list(COMMAND))  # noqa: S606 (argv only, absolute path: no shell)
     return 2  # unreachable: execv only returns by raising
 

@@ -88,7 +88,7 @@ def test_every_input_in_action_yml_is_read_and_nothing_else(tmp_path: Path) -> N
 
 
 def test_every_output_in_action_yml_is_written() -> None:
-    assert set(_outputs(None, 0, {})) == set(action()["outputs"])
+    assert set(_outputs(0, {})) == set(action()["outputs"])
 
 
 def test_action_runs_the_dockerfile_with_descriptions_everywhere() -> None:

@@ -10,7 +10,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TextIO
 
-from secure_gate.errors import EXIT_USAGE, GateError
+from secure_gate.errors import EXIT_SCANNER_ERROR, EXIT_USAGE, GateError
 from secure_gate.github import files
 from secure_gate.github.api import Sleeper
 from secure_gate.github.context import GitHubContext, read_context
@@ -22,7 +22,7 @@ from secure_gate.model import Status
 TOKEN_INPUT = "INPUT_GITHUB-TOKEN"  # noqa: S105 (the variable's name, not a token)
 
 
-def _outputs(ctx: GitHubContext | None, code: int, extra: Mapping[str, str]) -> dict[str, str]:
+def _outputs(code: int, extra: Mapping[str, str]) -> dict[str, str]:
     base = {"passed": "true" if code == 0 else "false", "exit-code": str(code),
             "findings": "", "blocking": "", "errors": "", "sarif-file": "", "json-file": "",
             "markdown-file": "", "comment-url": ""}
@@ -43,6 +43,13 @@ def _write_outputs(console: Console, environ: Mapping[str, str], values: Mapping
     return True
 
 
+def _stop(console: Console, environ: Mapping[str, str], ctx: GitHubContext | None, code: int,
+          message: str) -> int:
+    console.error(message, title="secure-gate")
+    _write_outputs(console, environ, _outputs(code, {}))
+    return code
+
+
 def run_github(environ: MutableMapping[str, str] | Mapping[str, str], *,
                out: TextIO | None = None, sleep: Sleeper = time.sleep) -> int:
     """Run the gate as a GitHub Action step; returns the gate's exit code."""
@@ -57,13 +64,17 @@ def run_github(environ: MutableMapping[str, str] | Mapping[str, str], *,
         ctx = read_context({**environ, TOKEN_INPUT: token})
         report = scan_report(ctx, console)
     except GateError as exc:
-        console.error(str(exc), title="secure-gate")
-        code = exc.exit_code or EXIT_USAGE
-        _write_outputs(console, environ, _outputs(ctx, code, {}))
-        return code
+        return _stop(console, environ, ctx, exc.exit_code or EXIT_USAGE, str(exc))
+    except Exception as exc:  # a crash is a run that did not complete, never a pass
+        return _stop(console, environ, ctx, EXIT_SCANNER_ERROR,
+                     f"secure-gate crashed: {type(exc).__name__}: {exc}")
     report = replace(report, repository_url=ctx.repository_url, commit=ctx.sha)
-    delivered = publish(ctx, report, console, sleep=sleep)
-    values = _outputs(ctx, report.exit_code, {
+    try:
+        delivered = publish(ctx, report, console, sleep=sleep)
+    except Exception as exc:
+        return _stop(console, environ, ctx, report.exit_code or EXIT_SCANNER_ERROR,
+                     f"secure-gate could not publish the report: {type(exc).__name__}: {exc}")
+    values = _outputs(report.exit_code, {
         "findings": str(len(report.findings)),
         "blocking": str(len(report.blocking)),
         "errors": str(sum(1 for s in report.scanners if s.status is Status.ERROR)),
