@@ -62,8 +62,11 @@ class _Handler(BaseHTTPRequestHandler):
         except ValueError:
             self._reply(HTTPStatus.LENGTH_REQUIRED, {"message": "Content-Length required"})
             return
-        if not 0 < length <= _MAX_BODY:
-            self._reply(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, {"message": "bad body size"})
+        if length > _MAX_BODY:
+            self._reply(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, {"message": "body too large"})
+            return
+        if length <= 0:
+            self._reply(HTTPStatus.BAD_REQUEST, {"message": "an empty query"})
             return
         try:
             name, version = _parse_query(self.rfile.read(length))

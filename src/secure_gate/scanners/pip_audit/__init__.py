@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -20,9 +21,21 @@ from secure_gate.scanners.pip_audit import findings, runs
 PYPI_LABEL = "PyPI's vulnerability service (pip-audit's default)"
 
 
+@dataclass(frozen=True, slots=True)
+class Source:
+    """Where the vulnerability data comes from for one run of the scanner."""
+
+    service: runs.Service
+    db: AdvisoryDB | None = None
+    server: OsvServer | None = None
+
+    def describe(self) -> str:
+        """The report's note on the data source (offline: size and newest ``modified``)."""
+        return "vulnerability data: " + (self.db.describe() if self.db else self.service.label)
+
+
 @contextlib.contextmanager
-def data_source(options: Mapping[str, Any], root: Path
-                ) -> Iterator[tuple[runs.Service, AdvisoryDB | None]]:
+def data_source(options: Mapping[str, Any], root: Path) -> Iterator[Source]:
     """The service pip-audit queries for the length of the block.
 
     With ``advisory-db`` the export is loaded and served on a loopback port that closes
@@ -38,15 +51,15 @@ def data_source(options: Mapping[str, Any], root: Path
         except AdvisoryDBError as exc:
             raise ScannerError(f"advisory database {exc}") from None
         with OsvServer(db) as server:
-            yield runs.Service(("-s", "osv", "--osv-url", server.url),
-                               f"the offline advisory database {db_path} (served at "
-                               f"{server.url})", loopback=True), db
+            yield Source(runs.Service(("-s", "osv", "--osv-url", server.url),
+                                      f"the offline advisory database {db_path} (served at "
+                                      f"{server.url})", loopback=True), db, server)
         return
     if osv_url:
-        yield runs.Service(("-s", "osv", "--osv-url", osv_url),
-                           f"the OSV service at {osv_url}"), None
+        yield Source(runs.Service(("-s", "osv", "--osv-url", osv_url),
+                                  f"the OSV service at {osv_url}"))
         return
-    yield runs.Service(("-s", "pypi"), PYPI_LABEL), None
+    yield Source(runs.Service(("-s", "pypi"), PYPI_LABEL))
 
 
 def command_line_options(osv_url: str | None, advisory_db: str | None,
@@ -104,21 +117,23 @@ class PipAuditScanner:
         outcome = ScanOutcome(files_scanned=len(found.manifests), errors=list(found.errors))
         auditable = [d for d in found.dependencies if d.version is not None]
         pins = {p for d in auditable if (p := findings.pin_of(d)) is not None}
-        with data_source(job.options, job.root) as (service, db):
-            outcome.notes.append("vulnerability data: "
-                                 + (db.describe() if db else service.label))
+        with data_source(job.options, job.root) as source:
+            outcome.notes.append(source.describe())
             audit = runs.Audit()
             if pins:
                 audit = runs.audit_all(
-                    pins, service, remaining=job.remaining,
+                    pins, source.service, remaining=job.remaining,
                     service_timeout=int(job.options.get("service-timeout") or 15),
                     cache_dir=job.cache_dir / "pip-audit" if job.cache_dir else None)
+            if source.server is not None:
+                outcome.stats["service_queries"] = len(source.server.queries)
         if pins and len(audit.skipped) == len(pins):
             (name, version), reason = sorted(audit.skipped.items())[0]
             raise ScannerError(
-                f"{service.label} knew none of the {len(pins)} pinned package(s) (for example "
-                f"{name} {version}: {reason}); it is unreachable or the wrong service: use "
-                "--osv-url or --advisory-db, or disable pip-audit")
+                f"{source.service.label} knew none of the {len(pins)} pinned package(s) (for "
+                f"example {name} {version}: {reason}); it is unreachable or the wrong service: "
+                "use --osv-url or --advisory-db, or disable pip-audit")
+        db = source.db
         outcome.findings = findings.build(auditable, audit, db)
         outcome.notes += _notes(found, audit, len(pins), db is not None)
         outcome.stats.update(manifests=len(found.manifests), pins=len(pins),
