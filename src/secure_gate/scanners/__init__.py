@@ -5,12 +5,14 @@ from __future__ import annotations
 from secure_gate.scanners.bandit import BanditScanner
 from secure_gate.scanners.base import Scanner
 from secure_gate.scanners.detect_secrets import DetectSecretsScanner
+from secure_gate.scanners.pins import PinsScanner
 from secure_gate.scanners.pip_audit import PipAuditScanner
 
 SCANNERS: dict[str, type[Scanner]] = {
     "bandit": BanditScanner,
     "pip-audit": PipAuditScanner,
     "detect-secrets": DetectSecretsScanner,
+    "pins": PinsScanner,
 }
 
 
