@@ -73,6 +73,14 @@ def _strings(value: object, what: str) -> tuple[str, ...]:
     return tuple(value)
 
 
+def _merge(first: Vuln, second: Vuln) -> Vuln:
+    """One advisory reported twice under the same id (two records that alias each other,
+    such as a GHSA record naming its PYSEC twin): one finding, with everything both say."""
+    return Vuln(first.id, tuple(dict.fromkeys((*first.aliases, *second.aliases))),
+                tuple(dict.fromkeys((*first.fix_versions, *second.fix_versions))),
+                first.description or second.description)
+
+
 def parse_report(document: object, asked: Sequence[Pin]) -> Audit:
     """Read one pip-audit JSON report about ``asked``; ``ValueError`` on any surprise.
 
@@ -102,13 +110,15 @@ def parse_report(document: object, asked: Sequence[Pin]) -> Audit:
         vulns = dep.get("vulns")
         if not isinstance(vulns, list):
             raise ValueError(f"{name}: no 'vulns' list")
-        found = audit.vulns.setdefault(pin, [])
+        found: dict[str, Vuln] = {}
         for vuln in vulns:
             if not isinstance(vuln, dict) or not isinstance(vuln.get("id"), str):
                 raise ValueError(f"{name}: an advisory without an id")
-            found.append(Vuln(vuln["id"], _strings(vuln.get("aliases", []), "aliases"),
-                              _strings(vuln.get("fix_versions", []), "fix_versions"),
-                              str(vuln.get("description") or "")))
+            item = Vuln(vuln["id"], _strings(vuln.get("aliases", []), "aliases"),
+                        _strings(vuln.get("fix_versions", []), "fix_versions"),
+                        str(vuln.get("description") or ""))
+            found[item.id] = _merge(found[item.id], item) if item.id in found else item
+        audit.vulns[pin] = list(found.values())
     missing = [f"{n} {v}" for n, v in asked if (n, v) not in audit.vulns
                and (n, v) not in audit.skipped]
     if missing:
