@@ -75,23 +75,23 @@ def test_scanner_crash_fails_closed(make_repo: Callable[..., Any], run_cli: Call
     repo = make_repo(VULNERABLE)
     crash = [sys.executable, "-c", "import sys; sys.stderr.write('Traceback: boom\\n'); "
                                    "sys.exit(1)"]
-    monkeypatch.setattr("secure_gate.scanners.bandit._subprocess.python_module",
-                        lambda module: crash)
+    monkeypatch.setattr("secure_gate.workers.pool.worker_command", lambda: crash)
     result = run_cli(repo.root, "scan", "--scanners", "bandit")
     assert result.code == 3
     status = result.json_report["scanners"][0]
     assert status["status"] == "error"
-    assert "without a JSON report" in status["message"] and "boom" in status["message"]
+    assert "worker exited" in status["message"] and "boom" in status["message"]
+    assert "app/run.py" in status["message"]
 
 
 def test_scanner_timeout_fails_closed(make_repo: Callable[..., Any], run_cli: Callable[..., Any],
                                       monkeypatch: pytest.MonkeyPatch) -> None:
     repo = make_repo({**VULNERABLE, ".secure-gate.yml": "scanners: {bandit: {timeout: 1}}\n"})
-    monkeypatch.setattr("secure_gate.scanners.bandit._subprocess.python_module",
-                        lambda module: [sys.executable, "-c", "import time; time.sleep(60)"])
+    monkeypatch.setattr("secure_gate.workers.pool.worker_command",
+                        lambda: [sys.executable, "-c", "import time; time.sleep(60)"])
     result = run_cli(repo.root, "scan", "--scanners", "bandit")
     assert result.code == 3
-    assert "timed out after" in result.json_report["scanners"][0]["message"]
+    assert "timed out" in result.json_report["scanners"][0]["message"]
 
 
 def test_missing_tool_fails_closed(make_repo: Callable[..., Any], run_cli: Callable[..., Any],

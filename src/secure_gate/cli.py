@@ -6,6 +6,7 @@ import argparse
 import os
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ from secure_gate import __version__
 from secure_gate.config import FAIL_ON_CHOICES, Config, parse_fail_on
 from secure_gate.errors import EXIT_SCANNER_ERROR, EXIT_USAGE, GateError, UsageError
 from secure_gate.model import Confidence, Report
+from secure_gate.progress import Progress
 from secure_gate.report.escape import terminal
 
 # Scanner names from the contract; each is registered when its issue lands.
@@ -172,8 +174,19 @@ def run_scan(args: argparse.Namespace) -> Report:
         baseline=_baseline_counts(args.baseline or config.baseline),
         diff_base=args.diff_base,
         scanner_options=scanner_options(args, root),
+        cache_dir=cache_dir(args),
     )
-    return run.scan(config, options)
+    with Progress.for_terminal(sys.stderr) as progress:
+        return run.scan(config, replace(options, progress=progress))
+
+
+def cache_dir(args: argparse.Namespace) -> Path | None:
+    """Where per-file results are cached (None with --no-cache)."""
+    from secure_gate import cache
+
+    if args.no_cache:
+        return None
+    return Path(args.cache_dir) if args.cache_dir else cache.default_dir()
 
 
 def scanner_options(args: argparse.Namespace, root: Path) -> dict[str, dict[str, Any]]:

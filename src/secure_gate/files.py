@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import stat
 from collections.abc import Iterable, Iterator, Sequence
@@ -35,6 +36,7 @@ class RepoFile:
     abspath: Path
     size: int
     utf8: bool
+    digest: str = ""  # sha256 of the content, read once in the walk (the cache keys on it)
 
     @property
     def name(self) -> str:
@@ -220,7 +222,8 @@ def collect(
         except UnicodeDecodeError:
             utf8 = False
             counts["not_utf8"] += 1
-        files.append(RepoFile(display_path(rel), full, info.st_size, utf8))
+        files.append(RepoFile(display_path(rel), full, info.st_size, utf8,
+                              hashlib.sha256(data).hexdigest()))
 
     stats = FileStats(total=total, scanned=len(files), samples=tuple(samples), **counts)
     return FileSet(root, tuple(files), stats, in_git,

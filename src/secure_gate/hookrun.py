@@ -30,7 +30,9 @@ def _options(args: argparse.Namespace, root: Path) -> tuple[Config, run.RunOptio
 
     config = cli.load_config(args, root)
     options = run.RunOptions(root=root, paths=tuple(args.paths), scanners=args.scanners,
-                             jobs=args.jobs or (os.cpu_count() or 1))
+                             jobs=args.jobs or (os.cpu_count() or 1),
+                             scanner_options=cli.scanner_options(args, root),
+                             cache_dir=cli.cache_dir(args))
     return config, options
 
 

@@ -11,12 +11,14 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from secure_gate import __version__, files, policy
+from secure_gate import __version__, cache, files, policy
 from secure_gate.config import Config
 from secure_gate.errors import ScannerError
 from secure_gate.model import Finding, Policy, Report, ScannerResult, Status, assign_fingerprints
+from secure_gate.progress import Progress
 from secure_gate.scanners import SCANNERS, get
 from secure_gate.scanners.base import ScanJob, ScanOutcome
+from secure_gate.workers.pool import WorkerPool
 
 _GRACE_S = 10.0
 
@@ -37,6 +39,7 @@ class RunOptions:
     commit: str | None = None
     listing: tuple[str, ...] | None = None
     diff_base: str | None = None
+    progress: Progress | None = None
 
 
 def selected_scanners(config: Config, chosen: Sequence[str] | None) -> list[str]:
@@ -91,6 +94,50 @@ class Collected:
         return [f for r in self.results for f in r.findings]
 
 
+def _from_cache(scanner: Any, name: str, version: str | None,
+                scanner_options: Mapping[str, Any], chosen: tuple[files.RepoFile, ...],
+                options: RunOptions) -> tuple[cache.ResultCache | None, ScanOutcome,
+                                              tuple[files.RepoFile, ...]]:
+    """Split ``chosen`` into cached results and the files still to scan."""
+    if options.cache_dir is None or not getattr(scanner, "per_file", False):
+        return None, ScanOutcome(), chosen
+    store = cache.ResultCache(options.cache_dir, name, version, scanner_options)
+    cached = ScanOutcome()
+    missing: list[files.RepoFile] = []
+    for f in chosen:
+        entry = store.get(f)
+        if entry is None:
+            missing.append(f)
+            continue
+        cached.findings.extend(entry.findings)
+        cached.files_scanned += 1
+        for key, value in entry.stats.items():
+            cached.stats[key] = cached.stats.get(key, 0) + value
+    return store, cached, tuple(missing)
+
+
+def _store(store: cache.ResultCache, scanned: tuple[files.RepoFile, ...],
+           outcome: ScanOutcome) -> None:
+    """Cache each file that scanned cleanly (files named in errors are never cached)."""
+    by_path: dict[str, list[Finding]] = {}
+    for finding in outcome.findings:
+        by_path.setdefault(finding.location.path, []).append(finding)
+    for f in scanned:
+        if f.path in outcome.failed_paths:
+            continue
+        store.put(f, by_path.get(f.path, ()), outcome.file_stats.get(f.path, {}))
+
+
+def _merge(first: ScanOutcome, second: ScanOutcome) -> ScanOutcome:
+    merged = ScanOutcome(findings=first.findings + second.findings,
+                         errors=first.errors + second.errors, notes=first.notes + second.notes,
+                         files_scanned=first.files_scanned + second.files_scanned)
+    for part in (first, second):
+        for key, value in part.stats.items():
+            merged.stats[key] = merged.stats.get(key, 0) + value
+    return merged
+
+
 def collect(config: Config, options: RunOptions) -> Collected:
     """Walk the repository once and run every selected scanner concurrently."""
     fileset = files.collect(options.root, only=options.paths, exclude=config.exclude,
@@ -98,6 +145,8 @@ def collect(config: Config, options: RunOptions) -> Collected:
     names = selected_scanners(config, options.scanners)
     results: dict[str, ScannerResult] = {}
     threads: list[threading.Thread] = []
+    progress = options.progress or Progress(None)
+    pool = WorkerPool(fileset.root, max(1, options.jobs), progress.advance)
 
     def work(name: str) -> None:
         scanner = get(name)
@@ -110,26 +159,49 @@ def collect(config: Config, options: RunOptions) -> Collected:
             results[name] = ScannerResult(name, version, Status.SKIPPED,
                                           "no files for this scanner", 0.0)
             return
+        store, cached, missing = _from_cache(scanner, name, version, scanner_options, chosen,
+                                             options)
+        progress.add(name, len(chosen), len(chosen) - len(missing))
 
         def job() -> ScanJob:
-            return ScanJob(root=fileset.root, files=chosen, fileset=fileset,
+            return ScanJob(root=fileset.root, files=missing, fileset=fileset,
                            options=scanner_options, jobs=max(1, options.jobs),
-                           deadline=time.monotonic() + timeout, cache_dir=options.cache_dir)
+                           deadline=time.monotonic() + timeout, cache_dir=options.cache_dir,
+                           pool=pool)
 
-        status, message, outcome, duration = _run_one(name, job, scanner.scan, timeout)
+        def scan_missing(job: ScanJob) -> ScanOutcome:
+            if not job.files and store is not None:
+                return ScanOutcome()
+            fresh = scanner.scan(job)
+            if store is not None:
+                _store(store, job.files, fresh)
+            return fresh
+
+        status, message, outcome, duration = _run_one(name, job, scan_missing, timeout)
+        outcome = _merge(cached, outcome)
+        describe = getattr(scanner, "describe", None)
+        notes = [*outcome.notes, *(describe(outcome.stats, fileset) if describe else [])]
+        if store is not None and store.hits:
+            notes.append(f"{store.hits} of {len(chosen)} file(s) from the result cache")
         results[name] = ScannerResult(
             name=name, version=version, status=status, message=message,
             duration_s=round(duration, 3), findings=tuple(outcome.findings),
-            files_scanned=outcome.files_scanned, notes=tuple(outcome.notes),
+            files_scanned=outcome.files_scanned, notes=tuple(notes),
             stats=tuple(sorted(outcome.stats.items())),
         )
 
-    for name in names:
-        thread = threading.Thread(target=work, args=(name,), name=f"run-{name}", daemon=True)
-        thread.start()
-        threads.append(thread)
-    for thread in threads:
-        thread.join()
+    try:
+        for name in names:
+            thread = threading.Thread(target=work, args=(name,), name=f"run-{name}",
+                                      daemon=True)
+            thread.start()
+            threads.append(thread)
+        for thread in threads:
+            thread.join()
+    finally:
+        pool.close()
+    if options.cache_dir is not None:
+        cache.prune(options.cache_dir)
 
     ordered: list[ScannerResult] = []
     for name in SCANNERS:

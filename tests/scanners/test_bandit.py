@@ -60,13 +60,6 @@ def test_a_result_for_an_unknown_file_is_an_error_not_a_guess() -> None:
     assert any("not given" in e for e in outcome.errors)
 
 
-def test_trusted_ini_is_ours_and_has_no_settings() -> None:
-    ini = bandit.trusted_ini()
-    assert ini.is_file()
-    lines = [ln for ln in ini.read_text().splitlines() if ln and not ln.startswith("#")]
-    assert lines == ["[bandit]"]
-
-
 VULNERABLE = {
     "app/db.py": "def q(cur, n):\n    cur.execute(\"SELECT * FROM t WHERE n = '%s'\" % n)\n",
     "app/run.py": "import subprocess\n\n\ndef go(c):\n    subprocess.Popen(c, shell=True)\n",
@@ -137,14 +130,15 @@ def test_nosec_is_honoured_and_counted(make_repo: Callable[..., Any],
     assert "2 result(s) silenced by `# nosec`" in result.out
 
 
-def test_sharding_gives_the_same_findings(make_repo: Callable[..., Any],
-                                          run_cli: Callable[..., Any],
-                                          monkeypatch: Any) -> None:
+def test_batches_give_the_same_findings(make_repo: Callable[..., Any],
+                                         run_cli: Callable[..., Any],
+                                         monkeypatch: Any) -> None:
     many = {f"pkg/m{i}.py": "import pickle\npickle.loads(b'')\n" for i in range(12)}
     repo = make_repo(many)
-    one = run_cli(repo.root, "scan", "--scanners", "bandit", "--jobs", "1")
-    monkeypatch.setattr("secure_gate.scanners._shards.MIN_SHARD_BYTES", 1)
-    sharded = run_cli(repo.root, "scan", "--scanners", "bandit", "--jobs", "4")
+    one = run_cli(repo.root, "scan", "--scanners", "bandit", "--jobs", "1", "--no-cache")
+    monkeypatch.setattr("secure_gate.scanners._shards.MIN_BATCH_BYTES", 1)
+    monkeypatch.setattr("secure_gate.scanners._shards.MAX_BATCH_FILES", 2)
+    sharded = run_cli(repo.root, "scan", "--scanners", "bandit", "--jobs", "4", "--no-cache")
     key = lambda r: [(f["path"], f["line"], f["rule"]) for f in r.json_report["findings"]]  # noqa: E731
     assert key(one) == key(sharded)
     assert len(key(one)) == 24

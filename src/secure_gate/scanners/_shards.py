@@ -1,58 +1,65 @@
-"""Split a file list into balanced shards and run one tool process per shard."""
+"""Cut a scanner's files into batches for the worker pool, and gather the answers."""
 
 from __future__ import annotations
 
-import heapq
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from typing import TypeVar
+from concurrent.futures import Future
+from typing import Any
 
+from secure_gate.errors import ScannerError
 from secure_gate.files import RepoFile
+from secure_gate.scanners.base import ScanJob, ScanOutcome
+from secure_gate.workers.pool import WorkerError
 
-T = TypeVar("T")
-R = TypeVar("R")
-
-# Below this many bytes per shard, another process costs more (interpreter and plugin
-# start-up) than it saves.
-MIN_SHARD_BYTES = 256 * 1024
-# Keep each argv well under the kernel's limit (ARG_MAX is usually 2 MiB).
-MAX_ARGV_BYTES = 96 * 1024
+# Small enough that the cores stay balanced to the end, large enough that a batch costs
+# much more than its round trip to a worker.
+MIN_BATCH_BYTES = 64 * 1024
+MAX_BATCH_BYTES = 1024 * 1024
+MAX_BATCH_FILES = 400
 
 
-def shard(files: Sequence[RepoFile], jobs: int, *,
-          min_bytes: int = MIN_SHARD_BYTES) -> list[list[RepoFile]]:
-    """Balance files by size over at most ``jobs`` shards (largest first, to the lightest)."""
+def batches(files: Sequence[RepoFile], jobs: int) -> list[list[RepoFile]]:
+    """Consecutive batches (in path order) of about total / (4 x jobs) bytes each."""
     total = sum(max(f.size, 1) for f in files)
-    count = max(1, min(jobs, len(files), total // max(min_bytes, 1)))
-    heap: list[tuple[int, int]] = [(0, i) for i in range(count)]
-    shards: list[list[RepoFile]] = [[] for _ in range(count)]
-    for f in sorted(files, key=lambda f: (-f.size, f.path)):
-        load, index = heapq.heappop(heap)
-        shards[index].append(f)
-        heapq.heappush(heap, (load + max(f.size, 1), index))
-    out: list[list[RepoFile]] = []
-    for group in shards:
-        out.extend(split_for_argv(sorted(group, key=lambda f: f.path)))
-    return [g for g in out if g]
-
-
-def split_for_argv(files: Sequence[RepoFile]) -> list[list[RepoFile]]:
-    """Cut a list so that no single command line grows past :data:`MAX_ARGV_BYTES`."""
+    target = min(MAX_BATCH_BYTES, max(MIN_BATCH_BYTES, total // max(1, 4 * jobs)))
     out: list[list[RepoFile]] = [[]]
     size = 0
-    for f in files:
-        cost = len(f.path.encode("utf-8", "surrogateescape")) + 3
-        if out[-1] and size + cost > MAX_ARGV_BYTES:
+    for f in sorted(files, key=lambda f: f.path):
+        if out[-1] and (size >= target or len(out[-1]) >= MAX_BATCH_FILES):
             out.append([])
             size = 0
         out[-1].append(f)
-        size += cost
-    return out
+        size += max(f.size, 1)
+    return [b for b in out if b]
 
 
-def run_all(tasks: Sequence[T], work: Callable[[T], R], jobs: int) -> list[R]:
-    """Run ``work`` over ``tasks`` with at most ``jobs`` at once, results in task order."""
-    if len(tasks) <= 1:
-        return [work(t) for t in tasks]
-    with ThreadPoolExecutor(max_workers=max(1, min(jobs, len(tasks)))) as pool:
-        return list(pool.map(work, tasks))
+def run_batches(job: ScanJob, kind: str, payload: Callable[[list[RepoFile]], dict[str, Any]],
+                parse: Callable[[dict[str, Any], list[RepoFile]], ScanOutcome],
+                tool: str) -> ScanOutcome:
+    """Send every batch to the pool and merge the parsed answers; any failure fails closed."""
+    if job.pool is None:
+        raise ScannerError(f"{tool}: no worker pool (internal error)")
+    pending: list[tuple[list[RepoFile], Future[dict[str, Any]]]] = []
+    for batch in batches(job.files, job.jobs):
+        pending.append((batch, job.pool.submit(kind, payload(batch), job.deadline,
+                                               files=len(batch))))
+    merged = ScanOutcome(files_scanned=len(job.files))
+    try:
+        for batch, future in pending:
+            try:
+                document = future.result()
+            except WorkerError as exc:
+                shown = ", ".join(f.path for f in batch[:3]) + (", ..." if len(batch) > 3 else "")
+                raise ScannerError(f"{tool} failed on a batch of {len(batch)} file(s) "
+                                   f"({shown}): {exc}") from None
+            part = parse(document, batch)
+            merged.findings.extend(part.findings)
+            merged.errors.extend(part.errors)
+            merged.failed_paths.update(part.failed_paths)
+            merged.file_stats.update(part.file_stats)
+            for key, value in part.stats.items():
+                merged.stats[key] = merged.stats.get(key, 0) + value
+    finally:
+        for _, future in pending:
+            future.cancel()
+    return merged

@@ -1,16 +1,12 @@
-"""bandit adapter: a trusted --ini, sharded runs, bandit's JSON parsed in full."""
+"""bandit adapter: bandit's own manager in the worker pool, its JSON parsed in full."""
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from collections.abc import Callable, Mapping
-from importlib import resources
-from pathlib import Path
 from typing import Any, ClassVar
 
-from secure_gate import _subprocess
 from secure_gate.errors import ScannerError
 from secure_gate.files import FileSet, RepoFile
 from secure_gate.model import Confidence, Finding, Location, Severity
@@ -24,13 +20,9 @@ SEVERITY = {"LOW": Severity.LOW, "MEDIUM": Severity.MEDIUM, "HIGH": Severity.HIG
             "UNDEFINED": Severity.LOW}
 CONFIDENCE = {"LOW": Confidence.LOW, "MEDIUM": Confidence.MEDIUM, "HIGH": Confidence.HIGH,
               "UNDEFINED": Confidence.LOW}
+_COUNTERS = ("nosec", "skipped_tests", "loc")
 # B105-B107 quote the suspected password in their message: never repeat it anywhere.
 _QUOTED_SECRET = re.compile(r"(Possible hardcoded password:\s*).*", re.DOTALL)
-
-
-def trusted_ini() -> Path:
-    """secure-gate's own bandit INI, shipped in the package, never the repository's."""
-    return Path(str(resources.files("secure_gate") / "data" / "bandit.ini"))
 
 
 def redact(message: str) -> str:
@@ -53,11 +45,17 @@ def parse(
         name = str(error.get("filename", "?"))
         repo_file = resolve(name)
         shown = repo_file.path if repo_file else name
+        if repo_file is not None:
+            outcome.failed_paths.add(repo_file.path)
         outcome.errors.append(f"bandit could not scan {shown}: {error.get('reason', 'unknown')}")
-    totals = document.get("metrics", {}).get("_totals", {})
-    outcome.stats["nosec"] = int(totals.get("nosec", 0) or 0)
-    outcome.stats["loc"] = int(totals.get("loc", 0) or 0)
-    outcome.stats["skipped_tests"] = int(totals.get("skipped_tests", 0) or 0)
+    for name, metrics in document.get("metrics", {}).items():
+        repo_file = resolve(name) if name != "_totals" else None
+        if repo_file is None or not isinstance(metrics, dict):
+            continue
+        counters = {key: int(metrics.get(key, 0) or 0) for key in _COUNTERS}
+        outcome.file_stats[repo_file.path] = counters
+        for key, value in counters.items():
+            outcome.stats[key] = outcome.stats.get(key, 0) + value
     for result in document.get("results", []):
         repo_file = resolve(str(result["filename"]))
         if repo_file is None:
@@ -122,7 +120,7 @@ class BanditScanner:
         return tuple(f for f in fileset.files if f.suffix in PYTHON_SUFFIXES)
 
     def scan(self, job: ScanJob) -> ScanOutcome:
-        """Run bandit over shards of the files in parallel and merge what it found."""
+        """Run bandit's manager over batches of the files in the worker pool."""
         if self.version() is None:
             raise ScannerError("bandit is not installed in secure-gate's environment")
         by_abs = {os.path.normpath(str(f.abspath)): f for f in job.files}
@@ -130,33 +128,12 @@ class BanditScanner:
         def resolve(name: str) -> RepoFile | None:
             return by_abs.get(os.path.normpath(os.path.join(str(job.root), name)))
 
-        def run_shard(files: list[RepoFile]) -> ScanOutcome:
-            argv = [*_subprocess.python_module("bandit"), "--ini", str(trusted_ini()),
-                    "--format", "json", "--quiet", *(str(f.abspath) for f in files)]
-            try:
-                done = _subprocess.run(argv, cwd=job.root, timeout=job.remaining())
-            except _subprocess.ToolFailure as exc:
-                raise ScannerError(f"bandit {exc}") from None
-            try:
-                document = json.loads(done.stdout)
-            except ValueError:
-                raise ScannerError(
-                    f"bandit exited {done.returncode} without a JSON report: "
-                    f"{done.stderr_text(600) or 'no output'}") from None
-            if not isinstance(document, dict) or done.returncode not in (0, 1):
-                raise ScannerError(f"bandit exited {done.returncode}: {done.stderr_text(600)}")
-            return parse(document, resolve, _read_lines)
+        return _shards.run_batches(
+            job, "bandit", lambda batch: {"files": [str(f.abspath) for f in batch]},
+            lambda document, _batch: parse(document, resolve, _read_lines), "bandit")
 
-        merged = ScanOutcome(files_scanned=len(job.files))
-        shards = _shards.shard(job.files, job.jobs)
-        for part in _shards.run_all(shards, run_shard, job.jobs):
-            merged.findings.extend(part.findings)
-            merged.errors.extend(part.errors)
-            for key, value in part.stats.items():
-                merged.stats[key] = merged.stats.get(key, 0) + value
-        # bandit counts a bare `# nosec` under "nosec" and `# nosec BXXX` under
-        # "skipped_tests"; both are inline suppressions the report must make visible.
-        silenced = merged.stats.get("nosec", 0) + merged.stats.get("skipped_tests", 0)
-        if silenced:
-            merged.notes.append(f"{silenced} result(s) silenced by `# nosec` comments")
-        return merged
+    def describe(self, stats: Mapping[str, int], fileset: FileSet) -> list[str]:
+        """bandit counts a bare `# nosec` under "nosec" and `# nosec BXXX` under
+        "skipped_tests": both are inline suppressions the report makes visible."""
+        silenced = stats.get("nosec", 0) + stats.get("skipped_tests", 0)
+        return [f"{silenced} result(s) silenced by `# nosec` comments"] if silenced else []

@@ -11,6 +11,7 @@ from typing import Any, ClassVar, Protocol
 from secure_gate.files import FileSet, RepoFile
 from secure_gate.model import Finding
 from secure_gate.options import Option
+from secure_gate.workers.pool import WorkerPool
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,6 +25,7 @@ class ScanJob:
     jobs: int
     deadline: float
     cache_dir: Path | None = None
+    pool: WorkerPool | None = None
 
     def remaining(self) -> float:
         """Seconds left before the scanner's timeout (at least a little)."""
@@ -39,6 +41,10 @@ class ScanOutcome:
     notes: list[str] = field(default_factory=list)
     stats: dict[str, int] = field(default_factory=dict)
     files_scanned: int = 0
+    # Per-file scanners: each file's counters (summed into ``stats``) and the files named in
+    # ``errors``, so that the cache keeps exactly the files that scanned cleanly.
+    file_stats: dict[str, dict[str, int]] = field(default_factory=dict)
+    failed_paths: set[str] = field(default_factory=set)
 
 
 class Scanner(Protocol):
@@ -52,6 +58,8 @@ class Scanner(Protocol):
     file alone (diff mode then rescans only changed files, and results are cached per file);
     ``diff_by_line = True`` when a finding is new exactly when its own line changed (pinned
     dependencies); ``runs_without_files = True`` to be called even when ``select`` is empty.
+    An optional ``describe(stats, fileset) -> list[str]`` turns merged counters (fresh and
+    cached) into report notes.
     """
 
     name: ClassVar[str]

@@ -1,14 +1,13 @@
-"""detect-secrets adapter: an explicit file list, no verification calls, values never kept."""
+"""detect-secrets adapter: explicit file batches in the worker pool, no verification calls."""
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
-from secure_gate import _subprocess, options
+from secure_gate import options
 from secure_gate.errors import ScannerError
 from secure_gate.files import FileSet, RepoFile
 from secure_gate.model import Confidence, Finding, Location, Severity
@@ -60,6 +59,7 @@ def parse(document: Mapping[str, Any], resolve: Callable[[str], RepoFile | None]
     for name, secrets in results.items():
         repo_file = resolve(str(name))
         if repo_file is None:
+            outcome.failed_paths.add(str(name))
             outcome.errors.append(f"detect-secrets reported a file it was not given: {name!r}")
             continue
         for secret in secrets:
@@ -102,6 +102,9 @@ class DetectSecretsScanner:
     # Each file's findings depend on that file alone (diff mode and the cache rely on it).
     per_file: ClassVar[bool] = True
     options: ClassVar[Mapping[str, Option]] = {
+        "fast": options.boolean(
+            True, "skip detectors that provably cannot match a line (same findings, less "
+                  "time; see secure_gate/workers/secrets_fast.py)"),
         "disable-plugins": options.string_list(
             "detect-secrets plugin class names to turn off, e.g. IPPublicDetector",
             item_pattern=r"[A-Za-z][A-Za-z0-9]*"),
@@ -119,50 +122,38 @@ class DetectSecretsScanner:
         return tuple(f for f in fileset.files if f.utf8)
 
     def scan(self, job: ScanJob) -> ScanOutcome:
-        """Scan the files in argv-sized batches with detect-secrets' own process pool."""
+        """Scan the files in batches with detect-secrets' own scan, in the worker pool."""
         if self.version() is None:
             raise ScannerError("detect-secrets is not installed in secure-gate's environment")
-        files = list(job.files)
-        by_abs = {os.path.normpath(str(f.abspath)): f for f in files}
+        by_abs = {os.path.normpath(str(f.abspath)): f for f in job.files}
 
         def resolve(name: str) -> RepoFile | None:
             return by_abs.get(os.path.normpath(os.path.join(str(job.root), name)))
 
-        extra: list[str] = []
-        for plugin in job.options.get("disable-plugins", ()):
-            extra += ["--disable-plugin", plugin]
-        for regex in job.options.get("exclude-lines", ()):
-            extra += ["--exclude-lines", regex]
+        def payload(batch: list[RepoFile]) -> dict[str, Any]:
+            return {"root": str(job.root), "files": [str(f.abspath) for f in batch],
+                    "disable_plugins": list(job.options.get("disable-plugins", ())),
+                    "exclude_lines": list(job.options.get("exclude-lines", ())),
+                    "fast": bool(job.options.get("fast", True))}
 
-        def run_batch(batch: list[RepoFile]) -> ScanOutcome:
-            cores = max(1, min(job.jobs, len(batch)))
-            argv = [*_subprocess.python_module("detect_secrets"), "--cores", str(cores),
-                    "scan", "--no-verify", *extra, *(str(f.abspath) for f in batch)]
-            try:
-                done = _subprocess.run(argv, cwd=job.root, timeout=job.remaining())
-            except _subprocess.ToolFailure as exc:
-                raise ScannerError(f"detect-secrets {exc}") from None
-            try:
-                document = json.loads(done.stdout)
-            except ValueError:
-                raise ScannerError(f"detect-secrets exited {done.returncode} without JSON: "
-                                   f"{done.stderr_text(600) or 'no output'}") from None
-            if done.returncode != 0 or not isinstance(document, dict):
-                raise ScannerError(f"detect-secrets exited {done.returncode}: "
-                                   f"{done.stderr_text(600)}")
-            return parse(document, resolve)
+        def parse_batch(document: dict[str, Any], batch: list[RepoFile]) -> ScanOutcome:
+            part = parse(document, resolve)
+            for f in batch:
+                part.file_stats[f.path] = {"allowlist_pragmas": count_pragmas([f])}
+                part.stats["allowlist_pragmas"] = (part.stats.get("allowlist_pragmas", 0)
+                                                   + part.file_stats[f.path]["allowlist_pragmas"])
+            return part
 
-        merged = ScanOutcome(files_scanned=len(files))
-        # One process per batch: detect-secrets parallelises across files itself.
-        for part in _shards.run_all(_shards.split_for_argv(files), run_batch, 1):
-            merged.findings.extend(part.findings)
-            merged.errors.extend(part.errors)
-        skipped = job.fileset.stats.not_utf8
-        if skipped:
-            merged.notes.append(f"{skipped} file(s) are not UTF-8 text; detect-secrets cannot "
-                                "read them, so they were not scanned for secrets")
-        pragmas = count_pragmas(files)
-        merged.stats["allowlist_pragmas"] = pragmas
+        return _shards.run_batches(job, "detect-secrets", payload, parse_batch,
+                                   "detect-secrets")
+
+    def describe(self, stats: Mapping[str, int], fileset: FileSet) -> list[str]:
+        """Notes on what detect-secrets could not read and what was allowlisted inline."""
+        notes = []
+        if fileset.stats.not_utf8:
+            notes.append(f"{fileset.stats.not_utf8} file(s) are not UTF-8 text; detect-secrets "
+                         "cannot read them, so they were not scanned for secrets")
+        pragmas = stats.get("allowlist_pragmas", 0)
         if pragmas:
-            merged.notes.append(f"{pragmas} line(s) carry `pragma: allowlist secret`")
-        return merged
+            notes.append(f"{pragmas} line(s) carry `pragma: allowlist secret`")
+        return notes

@@ -1,0 +1,1 @@
+"""Long-lived worker processes that run the per-file tools (bandit, detect-secrets) in batches."""

@@ -1,0 +1,54 @@
+"""A worker process: JSON-lines requests on stdin, one JSON answer per line on stdout."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+import traceback
+from collections.abc import Callable
+from typing import Any
+
+Handler = Callable[[dict[str, Any]], dict[str, Any]]
+
+
+def _handlers() -> dict[str, Handler]:
+    # Imported lazily: a worker that only ever runs detect-secrets never imports bandit.
+    def bandit(request: dict[str, Any]) -> dict[str, Any]:
+        from secure_gate.workers import bandit_task
+
+        return bandit_task.run(request)
+
+    def secrets(request: dict[str, Any]) -> dict[str, Any]:
+        from secure_gate.workers import secrets_task
+
+        return secrets_task.run(request)
+
+    return {"bandit": bandit, "detect-secrets": secrets}
+
+
+def serve() -> int:
+    """Answer requests until stdin closes."""
+    # The protocol owns the real stdout; anything a tool prints goes to stderr instead.
+    protocol = os.fdopen(os.dup(1), "w", encoding="utf-8")
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+    handlers = _handlers()
+    for line in sys.stdin:
+        request = json.loads(line)
+        try:
+            handler = handlers[request["kind"]]
+            answer = {"id": request["id"], "ok": True, "result": handler(request)}
+        except Exception as exc:  # reported to the gate, which fails the scanner closed
+            traceback.print_exc(file=sys.stderr)
+            answer = {"id": request.get("id"), "ok": False,
+                      "error": f"{type(exc).__name__}: {exc}"}
+        protocol.write(json.dumps(answer) + "\n")
+        protocol.flush()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(serve())

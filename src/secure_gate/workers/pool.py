@@ -1,0 +1,189 @@
+"""A pool of long-lived worker processes that run bandit and detect-secrets batches.
+
+Each worker imports the tools once and then takes batch after batch, so a large repository
+pays the tools' start-up once per core instead of once per shard, and bandit and
+detect-secrets batches share the cores from one queue. A worker that crashes or overruns its
+deadline is killed and replaced; the batch it held fails, which fails its scanner closed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import queue
+import select
+import subprocess
+import sys
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Mapping
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any, cast
+
+from secure_gate import _subprocess
+
+
+class WorkerError(Exception):
+    """A batch that did not complete: the worker crashed, timed out or the tool raised."""
+
+
+@dataclass
+class _Task:
+    kind: str
+    payload: dict[str, Any]
+    deadline: float
+    future: Future[dict[str, Any]] = field(default_factory=Future)
+    files: int = 0
+
+
+def worker_command() -> list[str]:
+    """How a worker is started: this interpreter, running secure_gate.workers.main."""
+    return [sys.executable, "-m", "secure_gate.workers.main"]
+
+
+class _Worker:
+    """One child process speaking JSON lines on stdin/stdout."""
+
+    def __init__(self, root: Path) -> None:
+        self.proc = subprocess.Popen(
+            worker_command(), cwd=root,
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            env=_subprocess.tool_env(), start_new_session=True)
+        self.stderr_tail: deque[bytes] = deque(maxlen=40)
+        self.buffer = b""
+        threading.Thread(target=self._drain, daemon=True).start()
+
+    def _drain(self) -> None:
+        with cast(IO[bytes], self.proc.stderr) as stream:
+            for line in stream:
+                self.stderr_tail.append(line)
+
+    def tail(self) -> str:
+        return b"".join(self.stderr_tail).decode("utf-8", "replace").strip()[-1500:]
+
+    def call(self, request: Mapping[str, Any], deadline: float) -> dict[str, Any]:
+        """Send one request and wait for its answer until ``deadline``."""
+        stdin = cast(IO[bytes], self.proc.stdin)
+        try:
+            stdin.write(json.dumps(request).encode() + b"\n")
+            stdin.flush()
+        except (BrokenPipeError, OSError):
+            raise WorkerError(f"worker exited: {self.tail() or 'no output'}") from None
+        fd = cast(IO[bytes], self.proc.stdout).fileno()
+        while b"\n" not in self.buffer:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError
+            ready, _, _ = select.select([fd], [], [], left)
+            if not ready:
+                continue
+            chunk = os.read(fd, 1 << 20)
+            if not chunk:
+                self.proc.wait()
+                raise WorkerError(f"worker exited with status {self.proc.returncode}: "
+                                  f"{self.tail() or 'no output'}")
+            self.buffer += chunk
+        line, _, self.buffer = self.buffer.partition(b"\n")
+        answer: dict[str, Any] = json.loads(line)
+        return answer
+
+    def kill(self) -> None:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.proc.pid, 9)
+        self.proc.wait()
+        self._close_pipes()
+
+    def close(self) -> None:
+        try:
+            with contextlib.suppress(OSError):
+                cast(IO[bytes], self.proc.stdin).close()
+            self.proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.kill()
+        self._close_pipes()
+
+    def _close_pipes(self) -> None:
+        for stream in (self.proc.stdin, self.proc.stdout):
+            if stream is not None:
+                with contextlib.suppress(OSError):
+                    stream.close()
+
+
+class WorkerPool:
+    """Up to ``size`` workers, started on first use, fed from one queue."""
+
+    def __init__(self, root: Path, size: int,
+                 progress: Callable[[str, int], None] | None = None) -> None:
+        self.root = root
+        self.size = max(1, size)
+        self.progress = progress
+        self._queue: queue.Queue[_Task | None] = queue.Queue()
+        self._threads: list[threading.Thread] = []
+        self._lock = threading.Lock()
+        self._closed = False
+        self._ids = iter(range(1, 1 << 62))
+
+    def submit(self, kind: str, payload: dict[str, Any], deadline: float,
+               files: int = 0) -> Future[dict[str, Any]]:
+        """Queue one batch; the future holds the tool's result or a :class:`WorkerError`."""
+        task = _Task(kind, payload, deadline, files=files)
+        with self._lock:
+            if self._closed:
+                raise RuntimeError("pool is closed")
+            pending = self._queue.qsize() + 1
+            if len(self._threads) < self.size and pending > 0:
+                thread = threading.Thread(target=self._serve, daemon=True,
+                                          name=f"worker-{len(self._threads)}")
+                self._threads.append(thread)
+                thread.start()
+        self._queue.put(task)
+        return task.future
+
+    def _serve(self) -> None:
+        worker: _Worker | None = None
+        try:
+            while True:
+                task = self._queue.get()
+                if task is None:
+                    return
+                if not task.future.set_running_or_notify_cancel():
+                    continue
+                if worker is None:
+                    worker = _Worker(self.root)
+                request = {"id": next(self._ids), "kind": task.kind, **task.payload}
+                try:
+                    answer = worker.call(request, task.deadline)
+                except TimeoutError:
+                    worker.kill()
+                    worker = None
+                    task.future.set_exception(WorkerError("timed out"))
+                    continue
+                except (WorkerError, ValueError) as exc:
+                    worker.kill()
+                    worker = None
+                    task.future.set_exception(exc if isinstance(exc, WorkerError)
+                                              else WorkerError(f"bad answer from worker: {exc}"))
+                    continue
+                if answer.get("ok"):
+                    task.future.set_result(answer["result"])
+                else:
+                    task.future.set_exception(WorkerError(str(answer.get("error"))))
+                if self.progress is not None:
+                    self.progress(task.kind, task.files)
+        finally:
+            if worker is not None:
+                worker.close()
+
+    def close(self) -> None:
+        """Stop the workers after the queued batches (call once the scan is over)."""
+        with self._lock:
+            self._closed = True
+            threads = list(self._threads)
+        for _ in threads:
+            self._queue.put(None)
+        for thread in threads:
+            thread.join(timeout=10)
