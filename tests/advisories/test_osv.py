@@ -126,3 +126,35 @@ def test_records_served_to_pip_audit_are_normalised() -> None:
     assert entry["package"]["name"] == "zope-interface"
     assert entry["ranges"][0]["events"] == [{"introduced": "0"}, {"fixed": "5.1"}]
     assert rec["affected"][0]["package"]["name"] == "Zope.Interface"  # the original is intact
+
+
+@pytest.mark.parametrize(("published", "served"), [
+    ("2023-11-03 05:15:00+00:00", "2023-11-03T05:15:00Z"),
+    ("2021-07-30T22:15:00Z", "2021-07-30T22:15:00Z"),
+    ("2021-07-30T22:15:00.123456Z", "2021-07-30T22:15:00Z"),
+    ("2021-07-31T00:15:00+02:00", "2021-07-30T22:15:00Z"),
+    ("last tuesday", None),
+])
+def test_published_is_served_in_the_format_pip_audit_parses(published: str,
+                                                             served: str | None) -> None:
+    out = for_client(record(pypi("p", [{"introduced": "0"}]), published=published))
+    assert out.get("published") == served
+
+
+def test_every_shared_record_is_servable_to_pip_audit(shared_dir: Any) -> None:
+    """pip-audit's own parsing (its private helper, called here as the real client would)."""
+    import json
+    import zipfile
+
+    from packaging.version import Version
+    from pip_audit._service.interface import VulnerabilityService
+
+    archive = shared_dir / "advisories" / "pypa-advisory-db.zip"
+    with zipfile.ZipFile(archive) as zf:
+        for member in zf.namelist():
+            served = for_client(json.loads(zf.read(member)))
+            VulnerabilityService._parse_rfc3339(served.get("published"))
+            for entry in served["affected"]:
+                for range_ in entry.get("ranges", []):
+                    if range_["type"] == "ECOSYSTEM":
+                        [Version(e["fixed"]) for e in range_["events"] if "fixed" in e]

@@ -59,6 +59,9 @@ def test_continuations_hashes_extras_and_markers() -> None:
     ("git+https://example.invalid/a/b.git@v1#egg=b", "vcs",
      "git+https://example.invalid/a/b.git@v1#egg=b"),
     ("pkg @ git+https://example.invalid/p.git", "vcs", "git+https://example.invalid/p.git"),
+    ("pkg @ file:///srv/pkg", "local", "file:///srv/pkg"),
+    ("pkg @ file:./pkg", "local", "file:./pkg"),
+    ("file:///srv/pkg-1.0.tar.gz", "local", "file:///srv/pkg-1.0.tar.gz"),
 ])
 def test_line_kinds_and_targets(text: str, kind: str, target: str) -> None:
     req = one(text)

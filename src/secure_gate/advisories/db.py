@@ -26,16 +26,6 @@ class AdvisoryDBError(Exception):
     """The export cannot be used; the message names the file and the problem."""
 
 
-def _parse_time(value: object) -> dt.datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        parsed = dt.datetime.fromisoformat(value.strip())
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
-
-
 def _documents(path: Path) -> Iterator[tuple[str, bytes]]:
     """(name, bytes) of every ``*.json`` member of a zip, or file under a folder."""
     total = 0
@@ -114,7 +104,7 @@ class AdvisoryDB:
             raise AdvisoryDBError(f"{name}: not an OSV record (no 'id')")
         if not isinstance(record.get("affected", []), list):
             raise AdvisoryDBError(f"{name}: 'affected' is not a list")
-        modified = _parse_time(record.get("modified"))
+        modified = osv.parse_time(record.get("modified"))
         if modified and (self.newest_modified is None or modified > self.newest_modified):
             self.newest_modified = modified
         if osv.is_withdrawn(record):

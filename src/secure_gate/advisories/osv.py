@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import datetime as dt
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -21,6 +22,17 @@ def parse_version(text: object) -> Version | None:
         return Version(text)
     except InvalidVersion:
         return None
+
+
+def parse_time(value: object) -> dt.datetime | None:
+    """An OSV timestamp (RFC 3339, leniently) as an aware datetime, or None."""
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = dt.datetime.fromisoformat(value.strip())
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
 
 
 def entries_for(record: Record, name: str) -> Iterator[Mapping[str, Any]]:
@@ -125,9 +137,15 @@ def for_client(record: Record) -> dict[str, Any]:
     pip-audit compares ``affected[].package.name`` with the canonical name verbatim and
     turns every ECOSYSTEM ``fixed`` into a ``Version`` (crashing on one that is not), so
     names are normalised and unreadable ``fixed`` bounds dropped: the range stays open,
-    exactly as :func:`in_range` reads it.
+    exactly as :func:`in_range` reads it. It also parses ``published`` with one strict
+    format (``2024-01-02T03:04:05Z``) and crashes on others that real exports hold
+    (``2023-11-03 05:15:00+00:00``), so that is rewritten in its format, or left out.
     """
     out = copy.deepcopy(dict(record))
+    if "published" in out:
+        published = parse_time(out.pop("published"))
+        if published is not None:
+            out["published"] = published.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     for entry in out.get("affected") or []:
         package = entry.get("package") if isinstance(entry, dict) else None
         if not isinstance(package, dict) or package.get("ecosystem") != ECOSYSTEM:

@@ -175,7 +175,8 @@ def _classify(head: str, base: RequirementLine) -> RequirementLine:
         return replace(base, kind="vcs", target=head, name=_egg_name(head))
     scheme, sep, _ = head.partition("://")
     if sep and scheme.replace("+", "").replace("-", "").isalnum():
-        return replace(base, kind="url", target=head, name=_egg_name(head))
+        kind = "local" if scheme.lower() == "file" else "url"
+        return replace(base, kind=kind, target=head, name=_egg_name(head))
     try:
         req = Requirement(head)
     except InvalidRequirement as exc:
@@ -189,8 +190,10 @@ def _classify(head: str, base: RequirementLine) -> RequirementLine:
                      specifier=str(req.specifier), extras=tuple(sorted(req.extras)),
                      marker=str(req.marker) if req.marker else None)
     if req.url:
+        # A file: URL names a path on this machine, as much a local path as ./pkg.
         kind = ("vcs" if req.url.startswith(_VCS_PREFIXES)
-                else "url" if "://" in req.url or req.url.startswith("file:") else "local")
+                else "url" if "://" in req.url and not req.url.lower().startswith("file:")
+                else "local")
         return replace(parsed, kind=kind, target=req.url)
     return parsed
 
