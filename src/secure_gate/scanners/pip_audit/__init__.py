@@ -65,7 +65,8 @@ def data_source(options: Mapping[str, Any], root: Path) -> Iterator[Source]:
 def command_line_options(osv_url: str | None, advisory_db: str | None,
                          cwd: Path) -> dict[str, dict[str, Any]]:
     """``--osv-url``/``--advisory-db`` as scanner options; either replaces the config's data
-    source. Raises :class:`UsageError` (exit 2) for a bad value."""
+    source. ``cwd`` is the repository root a relative path is read from. Raises
+    :class:`UsageError` (exit 2) for a bad value."""
     if osv_url is None and advisory_db is None:
         return {}
     if osv_url is not None and advisory_db is not None:
@@ -79,10 +80,10 @@ def command_line_options(osv_url: str | None, advisory_db: str | None,
     except opt.OptionError as exc:
         flag = "--osv-url" if osv_url is not None else "--advisory-db"
         raise UsageError(f"{flag}: {exc}") from None
-    full = path if path.is_absolute() else cwd / path
-    if not full.exists():
+    if not (path if path.is_absolute() else cwd / path).exists():
         raise UsageError(f"--advisory-db {advisory_db}: no such file or folder")
-    return {findings.NAME: {"advisory-db": str(full), "osv-url": None}}
+    # Kept as written (the scan resolves it against the same folder) so reports show it so.
+    return {findings.NAME: {"advisory-db": str(path), "osv-url": None}}
 
 
 class PipAuditScanner:
