@@ -27,8 +27,12 @@ def pinned_form(reference: str) -> str:
 
 def explain(reference: str, how: str) -> str:
     """The message for an unpinned image: what is wrong and the form to use."""
-    base = reference.strip().split("@", 1)[0]
-    moving = ("has no tag, so it means `latest`, which moves" if ":" not in base.rsplit("/", 1)[-1]
-              else "is a tag, and tags can be moved to a different image")
+    base, at, digest = reference.strip().partition("@")
+    if at:
+        moving = f"has `@{digest}`, which is not a full sha256 digest"
+    elif ":" not in base.rsplit("/", 1)[-1]:
+        moving = "has no tag, so it means `latest`, which moves"
+    else:
+        moving = "is a tag, and tags can be moved to a different image"
     return (f"{how} `{reference}` {moving}; pin it by digest: `{pinned_form(reference)}` "
             f"(`docker buildx imagetools inspect {base}` prints the digest)")

@@ -98,7 +98,7 @@ def _unhashed(path: str, pinned: list[RequirementLine], require_hashes: bool) ->
                f"`pip install --require-hashes -r {path.rsplit('/', 1)[-1]}`.{mixed}")
     return rules.finding(rules.UNHASHED_REQUIREMENT, path, first.line, end_line=first.end_line,
                          evidence="requirements pinned without --hash", message=message,
-                         fix=_PIN.format(name=first.name or "name"),
+                         fix=f"{first.name}=={exact_version(first)} --hash=sha256:<digest>",
                          severity=Severity.MEDIUM if require_hashes else None)
 
 

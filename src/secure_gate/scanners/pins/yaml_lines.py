@@ -29,7 +29,7 @@ def compose(text: str) -> Node | None:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f"line {mark.line + 1}: " if mark is not None else ""
-        problem = exc.problem or exc.context or "invalid YAML"
+        problem = "; ".join(p for p in (exc.context, exc.problem) if p) or "invalid YAML"
         raise YamlError(f"{where}{problem}") from None
     except yaml.YAMLError as exc:
         raise YamlError(" ".join(str(exc).split())) from None
@@ -60,6 +60,7 @@ def _items(node: MappingNode, seen: set[str], visiting: set[int]) -> Iterator[tu
         return
     visiting.add(id(node))
     merges: list[MappingNode] = []
+    explicit: set[str] = set()
     for key, value in node.value:
         if not isinstance(key, ScalarNode):
             continue
@@ -67,6 +68,10 @@ def _items(node: MappingNode, seen: set[str], visiting: set[int]) -> Iterator[tu
             sources = value.value if isinstance(value, SequenceNode) else [value]
             merges.extend(s for s in sources if isinstance(s, MappingNode))
             continue
+        if key.value in explicit:
+            # GitHub refuses a duplicated key; reading only one of them could hide the other.
+            raise YamlError(f"line {line(key)}: duplicate key {key.value!r}")
+        explicit.add(key.value)
         if key.value not in seen:
             seen.add(key.value)
             yield key.value, value

@@ -1,0 +1,128 @@
+"""`pip install` command lines: which arguments are unpinned, across spellings and shells."""
+
+from __future__ import annotations
+
+import pytest
+
+from secure_gate.scanners.pins import pip_install
+from secure_gate.scanners.pins.expand import Scope, Value
+from secure_gate.scanners.pins.shell import commands
+
+SHA = "8e5e7e5ab8b370d6c329ec480221332ada57f0ab"
+SCOPE = Scope({"PINNED": "flask==3.0.3", "LOOSE": "flask", "TWO": "black==24.1.0 isort",
+               "EMPTY": ""}, {"tool": [Value("ruff==0.5.0", 3), Value("mypy", 4)]})
+
+
+def flagged(script: str) -> list[tuple[str, str]]:
+    return [(p.spec, p.confidence.label) for p in pip_install.scan(script, SCOPE)]
+
+
+# (command line, expected (argument as written, confidence) for each unpinned package).
+CASES = [
+    ("pip install requests", [("requests", "high")]),
+    ("pip install requests==2.32.3", []),
+    ("pip install 'requests===2.32.3'", []),
+    ("pip install 'requests>=2.0'", [("requests>=2.0", "high")]),
+    ("pip install requests==2.*", [("requests==2.*", "high")]),
+    ("pip install 'requests[socks]==2.32.3'", []),
+    ("pip install 'requests ~= 2.32'", [("requests ~= 2.32", "high")]),
+    ("pip3 install a==1 b c==2", [("b", "high")]),
+    ("pip3.12 install flask", [("flask", "high")]),
+    ("/usr/local/bin/pip install flask", [("flask", "high")]),
+    ("python -m pip install flask", [("flask", "high")]),
+    ("python3.12 -I -m pip install --upgrade pip", [("pip", "high")]),
+    ("python -mpip install flask", [("flask", "high")]),
+    ("py -m pip install flask", [("flask", "high")]),
+    ("python -m venv .venv", []),
+    ("python -c 'import pip'", []),
+    ("uv pip install flask", [("flask", "high")]),
+    ("pip download flask", []),
+    ("pip --disable-pip-version-check --timeout 30 install flask", [("flask", "high")]),
+    ("pip install --require-hashes flask", []),
+    ("pip install -r requirements.txt", []),
+    ("pip install -rrequirements.txt -c constraints.txt", []),
+    ("pip install --requirement=requirements.txt flask", [("flask", "high")]),
+    ("pip install -i https://pypi.org/simple --extra-index-url https://x flask==1.0", []),
+    ("pip install --target /opt/lib flask==1.0", []),
+    ("pip install -e .", [(".", "high")]),
+    ("pip install --no-deps -e .", []),
+    ("pip install --editable=./pkg", [("./pkg", "high")]),
+    ("pip install .", [(".", "high")]),
+    ("pip install --no-deps .", []),
+    ("pip install --no-deps --no-build-isolation /tmp/src", []),
+    ("pip install dist/app-1.0-py3-none-any.whl", []),
+    ("pip install dist/app-1.0.tar.gz", [("dist/app-1.0.tar.gz", "high")]),
+    ("pip install --no-index --find-links /wheels flask", []),
+    ("pip install --no-index -f https://example.org/wheels flask", [("flask", "high")]),
+    (f"pip install git+https://github.com/o/r@{SHA}", []),
+    ("pip install git+https://github.com/o/r@main", [("git+https://github.com/o/r@main",
+                                                     "high")]),
+    (f"pip install -e git+https://github.com/o/r@{SHA}#egg=r",
+     [(f"git+https://github.com/o/r@{SHA}#egg=r", "high")]),
+    (f"pip install --no-deps -e git+https://github.com/o/r@{SHA}#egg=r", []),
+    ("pip install https://host/p-1.0.tar.gz", [("https://host/p-1.0.tar.gz", "high")]),
+    ("pip install https://host/p-1.0.tar.gz#sha256=" + "a" * 64, []),
+    ("pip install 'p @ https://host/p.whl#sha256=" + "a" * 64 + "'", []),
+    ("pip install $PINNED", []),
+    ("pip install $LOOSE", [("$LOOSE", "high")]),
+    ("pip install ${TWO}", [("${TWO}", "high")]),
+    ("pip install $EMPTY", []),
+    ("pip install $UNKNOWN", [("$UNKNOWN", "low")]),
+    ("pip install $(cat reqs)", [("$(cat reqs)", "low")]),
+    ("pip install ${{ matrix.tool }}", [("${{ matrix.tool }}", "high")]),
+    ("pip install ${{ inputs.pkg }}", [("${{ inputs.pkg }}", "low")]),
+    ("FOO=1 sudo -H -u root env X=1 pip install flask", [("flask", "high")]),
+    ("pip install -- flask", [("flask", "high")]),
+    ("pip install a && pip install b==1 || pip install c; pip install d | tee l &",
+     [("a", "high"), ("c", "high"), ("d", "high")]),
+    ("if true; then pip install a; fi", [("a", "high")]),
+    ("for p in a b; do pip install $p; done", [("$p", "low")]),
+    ("bash -c 'pip install flask'", [("flask", "high")]),
+    ("sh -ec \"pip install $LOOSE\"", [("$LOOSE", "high")]),
+    ("echo pip install flask", []),
+    ("echo 'pip install flask' # pip install x", []),
+    ("cat <<EOF > f\npip install inside-heredoc\nEOF\npip install after", [("after", "high")]),
+    ("pip install flask 2>&1 > log.txt", [("flask", "high")]),
+    ("pip install requests<3", [("requests", "high")]),
+]
+
+
+@pytest.mark.parametrize(("script", "expected"), CASES, ids=[c[0][:60] for c in CASES])
+def test_pip_install_command_lines(script: str, expected: list[tuple[str, str]]) -> None:
+    assert flagged(script) == expected
+
+
+def test_offsets_point_into_the_script() -> None:
+    script = "set -e\npip install \\\n  requests==2.32.3 \\\n  flask\n"
+    (problem,) = pip_install.scan(script, SCOPE)
+    assert script[problem.word.start:].startswith("flask")
+    inner = "bash -c 'pip install flask'"
+    (problem,) = pip_install.scan(inner, SCOPE)
+    assert inner.count("\n", 0, problem.word.start) == 0
+
+
+def test_matrix_values_are_named_in_the_message() -> None:
+    (problem,) = pip_install.scan("pip install ${{ matrix.tool }}", SCOPE)
+    assert "`mypy`" in problem.message and "ruff" not in problem.message
+
+
+def test_fix_forms() -> None:
+    by_spec = {p.spec: p.fix for p in pip_install.scan(
+        "pip install flask git+https://h/o/r@v1 https://h/p.tar.gz ./src", SCOPE)}
+    assert by_spec == {
+        "flask": "pip install flask==X.Y.Z",
+        "git+https://h/o/r@v1": "git+https://host/owner/repo@<40-hex commit sha>",
+        "https://h/p.tar.gz": "https://h/p.tar.gz#sha256=<digest>",
+        "./src": "pip install --no-deps ./src",
+    }
+
+
+@pytest.mark.parametrize(("script", "words"), [
+    ("a 'b c' \"d $E\" f\\ g", ["a", "b c", "d $E", "f g"]),
+    ("a ${{ matrix.x }}-y z", ["a", "${{ matrix.x }}-y", "z"]),
+    ("a $(b c) `d e`", ["a", "$(b c)", "`d e`"]),
+    ("a\\\nb", ["ab"]),
+    ("a # comment\nb", ["a"]),
+], ids=["quotes", "expression", "substitution", "continuation", "comment"])
+def test_shell_words(script: str, words: list[str]) -> None:
+    assert [w.text for w in commands(script)[0]] == words
