@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from secure_gate.manifests.locks import parse_pipfile_lock, parse_toml_lock
-from secure_gate.manifests.model import NOT_PEP440, NOT_PINNED, Dependency
+from secure_gate.manifests.model import NOT_A_NAME, NOT_PEP440, NOT_PINNED, Dependency
 from secure_gate.manifests.pyproject import parse_pyproject
 
 
@@ -242,3 +242,15 @@ def test_pipfile_lock_errors() -> None:
         "Pipfile.lock: expected a JSON object"]
     deep = "[" * 5000 + "]" * 5000
     assert parse_pipfile_lock('{"default": ' + deep + "}", "Pipfile.lock").errors
+
+
+def test_hostile_lock_file_names_never_become_pins() -> None:
+    hostile = ('[[package]]\nname = "evil\\n--index-url https://example.invalid"\n'
+               'version = "1.0"\n\n[[package]]\nname = "ok"\nversion = "1.0 --pre"\n')
+    manifest = parse_toml_lock(hostile, "poetry.lock", "poetry.lock")
+    evil, bad_version = manifest.dependencies
+    assert (evil.name, evil.version, evil.not_audited) == (None, None, NOT_A_NAME)
+    assert (bad_version.name, bad_version.version, bad_version.not_audited) == (
+        "ok", None, NOT_PEP440)
+    pipfile = parse_pipfile_lock('{"default": {"a b": {"version": "==1.0"}}}', "Pipfile.lock")
+    assert pipfile.dependencies[0].not_audited == NOT_A_NAME

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from packaging.requirements import InvalidRequirement, Requirement
-from packaging.utils import canonicalize_name
+from packaging.utils import InvalidName, canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from secure_gate.manifests.requirements import RequirementLine, exact_version
@@ -13,6 +13,7 @@ from secure_gate.manifests.requirements import RequirementLine, exact_version
 # Why a dependency cannot be looked up in a vulnerability database.
 NOT_PINNED = "not pinned with =="
 NOT_PEP440 = "its pinned version is not a PEP 440 version"
+NOT_A_NAME = "not a valid package name"
 _BY_KIND = {"url": "installed from a URL", "vcs": "installed from version control",
             "local": "a local path", "editable": "an editable install"}
 
@@ -50,21 +51,35 @@ class ParsedManifest:
     errors: list[str] = field(default_factory=list)
 
 
+def _canonical(name: str | None) -> str | None:
+    """The canonical form of a valid project name, else None.
+
+    Lock files are parsed as data, so a name may be anything; only a valid one can reach
+    the ``name==version`` file pip-audit reads (no newline or option can ride along).
+    """
+    try:
+        return canonicalize_name(name, validate=True) if name else None
+    except InvalidName:
+        return None
+
+
 def pinned(path: str, line: int | None, end_line: int | None, name: str, version: str,
            text: str) -> Dependency:
     """A dependency pinned to ``version``: auditable if that is a PEP 440 version."""
+    canonical = _canonical(name)
+    if canonical is None:
+        return Dependency(path, line, end_line, None, None, text, NOT_A_NAME)
     try:
         Version(version)
     except InvalidVersion:
-        return Dependency(path, line, end_line, canonicalize_name(name), None, text, NOT_PEP440)
-    return Dependency(path, line, end_line, canonicalize_name(name), version, text)
+        return Dependency(path, line, end_line, canonical, None, text, NOT_PEP440)
+    return Dependency(path, line, end_line, canonical, version, text)
 
 
 def unaudited(path: str, line: int | None, end_line: int | None, name: str | None, text: str,
               why: str) -> Dependency:
     """A dependency that names no exact version (a range, a URL, a path, ...)."""
-    return Dependency(path, line, end_line, canonicalize_name(name) if name else None, None,
-                      text, why)
+    return Dependency(path, line, end_line, _canonical(name), None, text, why)
 
 
 def from_requirement_line(req: RequirementLine) -> Dependency | None:
