@@ -20,7 +20,7 @@ from secure_gate.scanners.pins import actions, dockerfile, lockfile, requirement
 
 __all__ = ["PinsScanner", "file_kind"]
 
-_WORKFLOW = re.compile(r"(?:^|/)\.github/workflows/[^/]+\.ya?ml")
+_WORKFLOW = re.compile(r"(?:^|/)\.github/workflows/[^/]+\.ya?ml$")
 _DOCKERFILE = re.compile(r"Dockerfile|Dockerfile\..+|.+\.Dockerfile|Containerfile")
 _MAX_BYTES = 5 * 1024 * 1024
 _CHECKS: dict[str, Callable[[str, str], list[Finding]]] = {
@@ -33,7 +33,7 @@ _CHECKS: dict[str, Callable[[str, str], list[Finding]]] = {
 def file_kind(path: str) -> str | None:
     """What the pin checker reads a file as, by its name alone (None: not at all)."""
     name = posixpath.basename(path)
-    if _WORKFLOW.fullmatch(path):
+    if _WORKFLOW.search(path):
         return "workflow"
     if name in ("action.yml", "action.yaml"):
         return "action"
