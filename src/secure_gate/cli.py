@@ -191,6 +191,8 @@ def cache_dir(args: argparse.Namespace) -> Path | None:
 
 def scanner_options(args: argparse.Namespace, root: Path) -> dict[str, dict[str, Any]]:
     """Scanner options given as flags; they win over the config file's."""
+    if not (args.osv_url or args.advisory_db):
+        return {}  # nothing to import: a hook on one file stays light
     from secure_gate.scanners.pip_audit import command_line_options
 
     return command_line_options(args.osv_url, args.advisory_db, root)

@@ -81,6 +81,10 @@ class Config:
         """The settings of one scanner (defaults when the file says nothing of it)."""
         return self.scanners.get(name) or ScannerConfig(options=_default_options(name))
 
+    def enabled(self, name: str) -> bool:
+        """Whether a scanner runs (without importing it to compute its defaults)."""
+        return self.scanners[name].enabled if name in self.scanners else True
+
     def with_overrides(self, **changes: Any) -> Config:
         """A copy with command-line values applied (flags win over the file)."""
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
@@ -96,10 +100,11 @@ def parse_fail_on(value: str) -> Severity | None:
 
 
 def _default_options(name: str) -> dict[str, Any]:
-    from secure_gate.scanners import SCANNERS
+    from secure_gate.scanners import SCANNERS, scanner_class
 
-    cls = SCANNERS.get(name)
-    return {k: o.default for k, o in cls.options.items()} if cls else {}
+    if name not in SCANNERS:
+        return {}
+    return {k: o.default for k, o in scanner_class(name).options.items()}
 
 
 class _StrictLoader(yaml.SafeLoader):
@@ -231,7 +236,7 @@ def _check_glob(pattern: str) -> None:
 
 
 def _scanners(value: object, fail: Any) -> dict[str, ScannerConfig]:
-    from secure_gate.scanners import SCANNERS
+    from secure_gate.scanners import SCANNERS, scanner_class
 
     try:
         table = opt.mapping(value)
@@ -240,9 +245,9 @@ def _scanners(value: object, fail: Any) -> dict[str, ScannerConfig]:
     out: dict[str, ScannerConfig] = {}
     for name, body in table.items():
         where = f"scanners.{name}"
-        cls = SCANNERS.get(name)
-        if cls is None:
+        if name not in SCANNERS:
             raise fail(where, f"unknown scanner (known: {', '.join(SCANNERS)})")
+        cls = scanner_class(name)
         defaults = {k: o.default for k, o in cls.options.items()}
         if isinstance(body, bool):
             out[name] = ScannerConfig(enabled=body, options=defaults)
@@ -266,9 +271,7 @@ def _scanners(value: object, fail: Any) -> dict[str, ScannerConfig]:
             except opt.OptionError as exc:
                 raise fail(f"{where}.{key}", str(exc)) from None
         out[name] = ScannerConfig(enabled=enabled, timeout=timeout, options=chosen)
-    for name, cls in SCANNERS.items():
-        out.setdefault(name, ScannerConfig(options={k: o.default
-                                                    for k, o in cls.options.items()}))
+    # Scanners the file does not mention get their defaults from Config.scanner(), lazily.
     return out
 
 

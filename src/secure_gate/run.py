@@ -47,7 +47,7 @@ def selected_scanners(config: Config, chosen: Sequence[str] | None) -> list[str]
     names = list(SCANNERS)
     if chosen is not None:
         return [n for n in names if n in chosen]
-    return [n for n in names if config.scanner(n).enabled]
+    return [n for n in names if config.enabled(n)]
 
 
 def _run_one(name: str, job_factory: Callable[[], ScanJob], scanner_run: Callable[[ScanJob],
@@ -140,13 +140,17 @@ def _merge(first: ScanOutcome, second: ScanOutcome) -> ScanOutcome:
 
 def collect(config: Config, options: RunOptions) -> Collected:
     """Walk the repository once and run every selected scanner concurrently."""
+    names = selected_scanners(config, options.scanners)
+    # Workers start importing their tools now, in parallel with the walk.
+    early = WorkerPool(options.root, max(1, options.jobs))
+    early.prestart([n for n in names if getattr(get(n), "per_file", False)])
     fileset = files.collect(options.root, only=options.paths, exclude=config.exclude,
                             max_file_size=config.max_file_size, listing=options.listing)
-    names = selected_scanners(config, options.scanners)
     results: dict[str, ScannerResult] = {}
     threads: list[threading.Thread] = []
     progress = options.progress or Progress(None)
-    pool = WorkerPool(fileset.root, max(1, options.jobs), progress.advance)
+    pool = early
+    pool.progress = progress.advance
 
     def work(name: str) -> None:
         scanner = get(name)
@@ -211,7 +215,7 @@ def collect(config: Config, options: RunOptions) -> Collected:
         elif name not in names:
             why = ("not selected (--scanners)" if options.scanners is not None
                    else "disabled in the config")
-            ordered.append(ScannerResult(name, get(name).version(), Status.SKIPPED, why, 0.0))
+            ordered.append(ScannerResult(name, None, Status.SKIPPED, why, 0.0))
     return Collected(fileset, tuple(ordered))
 
 

@@ -1,21 +1,32 @@
-"""The scanner registry: one line per scanner, in the order reports list them."""
+"""The scanner registry: one line per scanner, in the order reports list them.
+
+Each entry names its adapter class as ``module:Class`` and is imported only when that
+scanner is configured or run, so a pre-commit hook on one file pays for nothing else.
+"""
 
 from __future__ import annotations
 
-from secure_gate.scanners.bandit import BanditScanner
-from secure_gate.scanners.base import Scanner
-from secure_gate.scanners.detect_secrets import DetectSecretsScanner
-from secure_gate.scanners.pins import PinsScanner
-from secure_gate.scanners.pip_audit import PipAuditScanner
+from functools import cache
+from importlib import import_module
 
-SCANNERS: dict[str, type[Scanner]] = {
-    "bandit": BanditScanner,
-    "pip-audit": PipAuditScanner,
-    "detect-secrets": DetectSecretsScanner,
-    "pins": PinsScanner,
+from secure_gate.scanners.base import Scanner
+
+SCANNERS: dict[str, str] = {
+    "bandit": "secure_gate.scanners.bandit:BanditScanner",
+    "pip-audit": "secure_gate.scanners.pip_audit:PipAuditScanner",
+    "detect-secrets": "secure_gate.scanners.detect_secrets:DetectSecretsScanner",
+    "pins": "secure_gate.scanners.pins:PinsScanner",
 }
+
+
+@cache
+def scanner_class(name: str) -> type[Scanner]:
+    """The adapter class of a registered scanner (imported on first use)."""
+    module, _, attr = SCANNERS[name].partition(":")
+    cls: type[Scanner] = getattr(import_module(module), attr)
+    return cls
 
 
 def get(name: str) -> Scanner:
     """A fresh adapter for a registered scanner."""
-    return SCANNERS[name]()
+    return scanner_class(name)()

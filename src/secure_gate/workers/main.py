@@ -28,7 +28,21 @@ def _handlers() -> dict[str, Handler]:
     return {"bandit": bandit, "detect-secrets": secrets}
 
 
-def serve() -> int:
+def _preload(kind: str) -> None:
+    """Import a tool before the first request, while the gate is still walking files."""
+    if kind == "bandit":
+        from bandit.core import manager  # noqa: F401
+
+        from secure_gate.workers import bandit_task
+
+        bandit_task._config()
+    elif kind == "detect-secrets":
+        from detect_secrets.core import scan  # noqa: F401
+
+        from secure_gate.workers import secrets_task  # noqa: F401
+
+
+def serve(argv: list[str]) -> int:
     """Answer requests until stdin closes."""
     # The protocol owns the real stdout; anything a tool prints goes to stderr instead.
     protocol = os.fdopen(os.dup(1), "w", encoding="utf-8")
@@ -36,6 +50,8 @@ def serve() -> int:
     sys.stdout = sys.stderr
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
     handlers = _handlers()
+    if argv[:1] == ["--preload"] and len(argv) == 2:
+        _preload(argv[1])
     for line in sys.stdin:
         request = json.loads(line)
         try:
@@ -51,4 +67,4 @@ def serve() -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(serve())
+    raise SystemExit(serve(sys.argv[1:]))

@@ -48,9 +48,9 @@ def worker_command() -> list[str]:
 class _Worker:
     """One child process speaking JSON lines on stdin/stdout."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, preload: str | None = None) -> None:
         self.proc = subprocess.Popen(
-            worker_command(), cwd=root,
+            [*worker_command(), *(["--preload", preload] if preload else [])], cwd=root,
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
             env=_subprocess.tool_env(), start_new_session=True)
         self.stderr_tail: deque[bytes] = deque(maxlen=40)
@@ -126,6 +126,12 @@ class WorkerPool:
         self._lock = threading.Lock()
         self._closed = False
         self._ids = iter(range(1, 1 << 62))
+        self._ready: queue.SimpleQueue[_Worker] = queue.SimpleQueue()
+
+    def prestart(self, kinds: list[str]) -> None:
+        """Start workers now, each importing one tool, while the gate walks the repository."""
+        for kind in kinds[: self.size]:
+            self._ready.put(_Worker(self.root, preload=kind))
 
     def submit(self, kind: str, payload: dict[str, Any], deadline: float,
                files: int = 0) -> Future[dict[str, Any]]:
@@ -153,7 +159,10 @@ class WorkerPool:
                 if not task.future.set_running_or_notify_cancel():
                     continue
                 if worker is None:
-                    worker = _Worker(self.root)
+                    try:
+                        worker = self._ready.get_nowait()
+                    except queue.Empty:
+                        worker = _Worker(self.root)
                 request = {"id": next(self._ids), "kind": task.kind, **task.payload}
                 try:
                     answer = worker.call(request, task.deadline)
@@ -176,7 +185,9 @@ class WorkerPool:
                     self.progress(task.kind, task.files)
         finally:
             if worker is not None:
-                worker.close()
+                # Workers hold no state worth a graceful exit (an interpreter tearing down
+                # bandit and detect-secrets takes longer than a one-file hook's whole scan).
+                worker.kill()
 
     def close(self) -> None:
         """Stop the workers after the queued batches (call once the scan is over)."""
@@ -187,3 +198,8 @@ class WorkerPool:
             self._queue.put(None)
         for thread in threads:
             thread.join(timeout=10)
+        while True:  # prestarted workers that never got a batch
+            try:
+                self._ready.get_nowait().kill()
+            except queue.Empty:
+                break
