@@ -154,6 +154,14 @@ def test_matrix_values_are_checked_where_they_are_written() -> None:
     assert "`mypy`" in tool.message and "ruff" not in tool.message
 
 
+def test_an_image_assembled_from_a_matrix_value_is_reported_where_it_is_assembled() -> None:
+    text = ("on: push\njobs:\n  t:\n    strategy:\n      matrix:\n        py: ['3.11', '3.12']\n"
+            "    container: python:${{ matrix.py }}-slim\n    steps: []\n")
+    findings = actions.check_workflow("wf.yml", text)
+    assert sorted((f.location.line, f.message.split("`")[1]) for f in findings) == [
+        (7, "python:3.11-slim"), (7, "python:3.12-slim")]
+
+
 def test_env_values_resolve_variables_in_run() -> None:
     text = ("on: push\nenv:\n  A: requests==2.32.3\njobs:\n  t:\n    env:\n      B: flask\n"
             "    steps:\n      - run: pip install $A ${B} ${{ env.A }} $C\n"

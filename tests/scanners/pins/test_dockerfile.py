@@ -54,6 +54,14 @@ CASES = [
      "ARG V=requests==2.32.3\nFROM scratch\nARG V\nRUN pip install $V\n", []),
     ("stage ARG not redeclared", "ARG V=requests\nFROM scratch\nRUN pip install $V\n",
      [(PIP, 3, "low")]),
+    ("ARG parts assemble a digest", f"ARG REG=docker.io\nARG GO=1.22-alpine@{DIGEST}\n"
+     "FROM ${REG}/library/golang:${GO} AS golang\nFROM golang AS tool\n", []),
+    ("ARG names an earlier stage", f"ARG V=9.0\nFROM sdk@{DIGEST} AS dotnet-sdk-9.0\n"
+     "FROM dotnet-sdk-${V} AS build\n", []),
+    ("digest variable with unknown name", "FROM ${IMG}:@sha256:${HASH}\n", []),
+    ("tag from an unknown variable", "FROM other:${SOMETHING}\n", [(IMAGE, 1, "low")]),
+    ("stage built on an unpinned image is reported once",
+     "FROM python:3.7 AS build\nRUN make\n   FROM build\n", [(IMAGE, 1, "high")]),
     ("COPY --from image", "FROM scratch\nCOPY --from=nginx:1.25 /etc/nginx /etc/nginx\n",
      [(IMAGE, 2, "high")]),
     ("COPY --from stage and index", f"FROM {PINNED} AS b\nFROM b\nCOPY --from=b /a /a\n"

@@ -13,6 +13,7 @@ from secure_gate import hooks
 from secure_gate.scanners import SCANNERS, get
 from secure_gate.scanners.pins import PinsScanner, file_kind
 from tests.conftest import FIXTURES, PROJECT
+from tests.scanners.pins.helpers import places, scan
 
 PINS = FIXTURES / "pins"
 
@@ -113,6 +114,14 @@ def test_fingerprints_survive_moved_lines(make_repo: Callable[..., Any],
     assert {f["fingerprint"] for f in before["findings"]} == \
         {f["fingerprint"] for f in after["findings"]}
     assert ("unpinned-image", "Dockerfile", 3) in pins_findings(after)
+
+
+def test_vendored_dockerfiles_are_named_not_checked(tmp_path: Path) -> None:
+    outcome = scan(tmp_path, {"vendor/lib/Dockerfile": "FROM python:3\n",
+                              "third_party/x/Dockerfile": "FROM python:3\n",
+                              "vendors/Dockerfile": "FROM python:3\n"})
+    assert places(outcome) == [("vendors/Dockerfile", "unpinned-image", 1)]
+    assert any("2 Dockerfile(s) under vendor/ or third_party/" in n for n in outcome.notes)
 
 
 @pytest.mark.parametrize(("path", "kind"), [

@@ -22,6 +22,7 @@ __all__ = ["PinsScanner", "file_kind"]
 
 _WORKFLOW = re.compile(r"(?:^|/)\.github/workflows/[^/]+\.ya?ml$")
 _DOCKERFILE = re.compile(r"Dockerfile|Dockerfile\..+|.+\.Dockerfile|Containerfile")
+_VENDORED = re.compile(r"(?:^|/)(?:vendor|third_party)/", re.IGNORECASE)
 _MAX_BYTES = 5 * 1024 * 1024
 _CHECKS: dict[str, Callable[[str, str], list[Finding]]] = {
     "workflow": actions.check_workflow,
@@ -108,6 +109,12 @@ class PinsScanner:
         groups: dict[str, list[RepoFile]] = {}
         for repo_file in job.files:
             groups.setdefault(file_kind(repo_file.path) or "", []).append(repo_file)
+        vendored = [f for f in groups.get("dockerfile", []) if _VENDORED.search(f.path)]
+        if vendored:
+            # Scorecard's exception: a vendored project's Dockerfile is not this build's.
+            groups["dockerfile"] = [f for f in groups["dockerfile"] if f not in vendored]
+            outcome.notes.append(f"{len(vendored)} Dockerfile(s) under vendor/ or third_party/ "
+                                 f"not checked (third-party code), e.g. {vendored[0].path}")
         for kind, check in _CHECKS.items():
             for repo_file in groups.get(kind, []):
                 try:

@@ -18,6 +18,7 @@ YamlError = y.YamlError
 
 _SHA = re.compile(r"[0-9a-fA-F]{40}")
 _HEX = re.compile(r"[0-9a-fA-F]+")
+_MATRIX_VALUE = re.compile(r"\$\{\{\s*matrix\.[A-Za-z_][A-Za-z0-9_-]*\s*\}\}")
 # Shells whose run: scripts are command lines; `shell: python` scripts are Python.
 _SHELLS = re.compile(r"(?:ba|da|z|k)?sh|pwsh|powershell|cmd")
 
@@ -114,11 +115,13 @@ def _image(doc: _Doc, node: Node | None, matrix: Mapping[str, Sequence[Value]],
                 "digest-pinned image (`image@sha256:<digest>`) or a matrix of them",
                 "image@sha256:<digest>", Confidence.LOW)
         return
+    # An image written whole in the matrix is fixed there; one assembled here, here.
+    whole = _MATRIX_VALUE.fullmatch(value.strip()) is not None
     for candidate in values:
         reference = candidate.text.strip()
         if reference and not images.is_pinned(reference):
             doc.add(node, rules.UNPINNED_IMAGE, reference, images.explain(reference, how),
-                    images.pinned_form(reference), line=candidate.line)
+                    images.pinned_form(reference), line=candidate.line if whole else None)
 
 
 def _run(doc: _Doc, step: Node, scope: Scope, default_shell: str | None) -> None:
