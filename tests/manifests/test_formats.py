@@ -33,6 +33,8 @@ dependencies = [
     "urllib3 == 1.24.1 ; python_version >= '3.8'",
     """jinja2==2.10""",
     "pkg @ https://example.invalid/pkg-1.0.tar.gz",
+    "here @ file:///srv/here",
+    "there @ git+https://example.invalid/there.git",
     "odd===weird-version",
 ]
 
@@ -51,7 +53,9 @@ def test_pyproject_dependencies_at_their_lines() -> None:
     assert manifest.errors == []
     deps = by_name(manifest.dependencies)
     assert set(deps) == {"django", "requests", "urllib3", "jinja2", "pkg", "odd", "pytest",
-                         "sphinx", "coverage", "ruff"}
+                         "sphinx", "coverage", "ruff", "here", "there"}
+    assert deps["here"].not_audited == "a local path"
+    assert deps["there"].not_audited == "installed from version control"
     assert deps["django"].line == line_of(PYPROJECT, '"Django==2.2.0",')
     assert deps["django"].version == "2.2.0"
     assert deps["urllib3"].version == "1.24.1"

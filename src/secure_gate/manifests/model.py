@@ -102,7 +102,9 @@ def from_pep508(path: str, line: int | None, end_line: int | None,
     except InvalidRequirement as exc:
         return f"not a valid requirement {text!r}: {str(exc).splitlines()[0]}"
     if req.url:
-        return unaudited(path, line, end_line, req.name, text, _BY_KIND["url"])
+        kind = ("vcs" if req.url.startswith(("git+", "hg+", "svn+", "bzr+")) else "local"
+                if req.url.lower().startswith("file:") or "://" not in req.url else "url")
+        return unaudited(path, line, end_line, req.name, text, _BY_KIND[kind])
     specs = list(req.specifier)
     if len(specs) == 1 and specs[0].operator in ("==", "===") and "*" not in specs[0].version:
         return pinned(path, line, end_line, req.name, specs[0].version, text)
