@@ -35,6 +35,10 @@ WORKFLOWS = [
     ("docker tag", job("- uses: docker://alpine:3.20"), [("unpinned-image", 6)]),
     ("docker no tag", job("- uses: docker://ghcr.io/o/tool"), [("unpinned-image", 6)]),
     ("docker digest", job(f"- uses: docker://alpine@{DIGEST}"), []),
+    ("docker tag and digest", job(f"- uses: docker://rhysd/actionlint:latest@{DIGEST}"), []),
+    ("docker tag that looks like a digest",
+     job("- uses: docker://gcr.io/distroless/static:sha256-" + "ab" * 32 + ".sig"),
+     [("unpinned-image", 6)]),
     ("quoted uses", job('- uses: "actions/setup-python@v5"'), [("unpinned-action", 6)]),
     ("flow step", job("- {name: co, uses: actions/checkout@v4}"), [("unpinned-action", 6)]),
     ("second line of a step", job("- name: Check out", "  uses: actions/checkout@v4"),
@@ -220,10 +224,11 @@ def test_action_metadata(text: str, expected: list[tuple[str, int]]) -> None:
     ("- just\n- a list\n", "not a workflow"),
     ("on: push\n---\non: pull_request\n", "a single document in the stream; but found another"),
     ("on: push\njobs:\n  a:\n    runs-on: x\n    runs-on: y\n", "line 5: duplicate key"),
+    (job(f"- uses: a/b@{SHA}", "  uses: a/c@v1"), "line 7: duplicate key 'uses'"),
     ("on: !!python/object/apply:os.system ['true']\n", ""),
     ("key: \x07bell\n", "special characters"),
 ], ids=["indentation", "unclosed-flow", "top-level-list", "two-documents", "duplicate-key",
-        "python-tag", "control-character"])
+        "duplicate-uses", "python-tag", "control-character"])
 def test_unreadable_yaml_is_an_error_naming_the_line(text: str, fragment: str) -> None:
     if "python/object" in text:
         # The safe loader never constructs tagged objects: composing is harmless.

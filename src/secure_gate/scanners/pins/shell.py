@@ -12,6 +12,7 @@ _HEREDOC = re.compile(r"<<(-?)[ \t]*(?:'([^'\n]*)'|\"([^\"\n]*)\"|\\?([^\s;&|<>(
 _KEYWORDS = frozenset({"if", "then", "else", "elif", "do", "while", "until", "!", "{", "}",
                        "fi", "done", "time"})
 _NO_COMMAND = frozenset({"for", "case", "select", "function"})
+_PARAMETER = re.compile(r"\$(?:[A-Za-z_][A-Za-z0-9_]*|[0-9@*#?$!-])?")
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,7 +155,7 @@ class _Lexer:
                 elif char == closer:
                     depth -= 1
         else:
-            match = re.compile(r"\$(?:[A-Za-z_][A-Za-z0-9_]*|[0-9@*#?$!-])?").match(s, start)
+            match = _PARAMETER.match(s, start)
             self.index = match.end() if match else start + 1
         out.append(s[start:self.index])
 

@@ -80,8 +80,15 @@ def _items(node: MappingNode, seen: set[str], visiting: set[int]) -> Iterator[tu
 
 
 def get(node: Node | None, key: str) -> Node | None:
-    """The value under ``key`` in a mapping (merges applied), or None."""
-    return next((value for name, value in items(node) if name == key), None)
+    """The value under ``key`` in a mapping (merges applied), or None.
+
+    The whole mapping is read, so a duplicated key anywhere in it is an error.
+    """
+    found = None
+    for name, value in items(node):
+        if name == key and found is None:
+            found = value
+    return found
 
 
 def sequence(node: Node | None) -> list[Node]:
