@@ -171,7 +171,7 @@ def run_scan(args: argparse.Namespace) -> Report:
         paths=tuple(args.paths),
         scanners=args.scanners,
         jobs=args.jobs or (os.cpu_count() or 1),
-        baseline=_baseline_counts(args.baseline or config.baseline),
+        baseline=baseline_counts(args.baseline or config.baseline, root),
         diff_base=args.diff_base,
         scanner_options=scanner_options(args, root),
         cache_dir=cache_dir(args),
@@ -198,13 +198,13 @@ def scanner_options(args: argparse.Namespace, root: Path) -> dict[str, dict[str,
     return command_line_options(args.osv_url, args.advisory_db, root)
 
 
-def _baseline_counts(path: str | None) -> dict[str, int] | None:
+def baseline_counts(path: str | None, root: Path) -> dict[str, int] | None:
     """The accepted fingerprints of ``--baseline`` (or the config's), if one is named."""
     if path is None:
         return None
     from secure_gate import baseline
 
-    return dict(baseline.load(path))
+    return dict(baseline.load(path if os.path.isabs(path) else str(root / path)))
 
 
 def _cmd_scan(args: argparse.Namespace) -> int:

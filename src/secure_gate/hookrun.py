@@ -29,10 +29,17 @@ def _options(args: argparse.Namespace, root: Path) -> tuple[Config, run.RunOptio
     from secure_gate import cli
 
     config = cli.load_config(args, root)
+    scanner_options = {k: dict(v) for k, v in cli.scanner_options(args, root).items()}
+    # The staged and pushed scans read a copy of the files elsewhere: paths in the config
+    # (an offline advisory database) still mean the repository's own.
+    db = config.scanner("pip-audit").options.get("advisory-db")
+    if db and not os.path.isabs(db) and "pip-audit" not in scanner_options:
+        scanner_options["pip-audit"] = {"advisory-db": str(root / db)}
     options = run.RunOptions(root=root, paths=tuple(args.paths), scanners=args.scanners,
                              jobs=args.jobs or (os.cpu_count() or 1),
-                             scanner_options=cli.scanner_options(args, root),
-                             cache_dir=cli.cache_dir(args))
+                             scanner_options=scanner_options, cache_dir=cli.cache_dir(args),
+                             baseline=cli.baseline_counts(args.baseline or config.baseline,
+                                                          root))
     return config, options
 
 
