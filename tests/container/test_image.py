@@ -27,6 +27,7 @@ SAMPLE = {
     "app/run.py": "import subprocess\n\n\ndef go(c):\n    subprocess.Popen(c, shell=True)\n",
     "app/settings.py": f'GITHUB_TOKEN = "{fake.GITHUB_TOKEN}"\n',
     HOSTILE: "import subprocess\n\n\ndef go(c):\n    subprocess.call(c, shell=True)\n",
+    "requirements.txt": "requests==2.19.0\n",
     "README.md": "# sample\n",
 }
 UNTRACKED = {"scratch/extra.py": "import subprocess\nsubprocess.Popen(input(), shell=True)\n"}
@@ -121,19 +122,22 @@ def runner_env(step: Step, token: str, event_name: str, **inputs: str) -> dict[s
         "GITHUB_STEP_SUMMARY": "/github/file_commands/step_summary_1",
         "GITHUB_REPOSITORY": "o/r", "GITHUB_SERVER_URL": "https://github.com",
         "GITHUB_SHA": step.sha, "GITHUB_RUN_ID": "4242", "RUNNER_OS": "Linux",
-        "INPUT_GITHUB-TOKEN": token, "INPUT_SCANNERS": "bandit,detect-secrets",
-        "INPUT_FAIL-ON": "high", "INPUT_SARIF-FILE": "secure-gate.sarif",
+        "INPUT_GITHUB-TOKEN": token, "INPUT_FAIL-ON": "high",
+        "INPUT_ADVISORY-DB": "/github/runner_temp/advisories/pypa-advisory-db.zip",
+        "INPUT_SARIF-FILE": "secure-gate.sarif",
         "INPUT_JSON-FILE": "secure-gate.json", "INPUT_COMMENT": "true",
     }
     env.update({f"INPUT_{k.replace('_', '-').upper()}": v for k, v in inputs.items()})
     return env
 
 
-def run_step(podman: Podman, image: str, step: Step, env: dict[str, str], *,
-             network: str = "none") -> tuple[subprocess.CompletedProcess[str], Log]:
+def run_step(podman: Podman, image: str, step: Step, env: dict[str, str], advisories: Path,
+             *, network: str = "none") -> tuple[subprocess.CompletedProcess[str], Log]:
+    # The offline advisory database, as a workflow would download it into the runner's temp.
     done = podman.run_action(image, workspace=step.workspace, file_commands=step.commands,
                              workflow=step.root / "workflow", env=env, network=network,
-                             extra=["-v", f"{step.root / 'home'}:/github/home"])
+                             extra=["-v", f"{step.root / 'home'}:/github/home",
+                                    "-v", f"{advisories}:/github/runner_temp/advisories:ro"])
     return done, read_log(done.stdout)
 
 
@@ -151,6 +155,7 @@ def check_delivered(step: Step, done: subprocess.CompletedProcess[str], log: Log
     assert ("app/run.py", "5") in errors
     assert ("app/settings.py", "1") in errors
     assert (HOSTILE, "5") in errors  # decoded exactly as the runner decodes it
+    assert ("requirements.txt", "1") in errors  # pip-audit, from the offline advisories
     assert not any("scratch/" in str(a.properties.get("file")) for a in log.annotations)
     outputs = step.outputs()
     report = json.loads((step.workspace / "secure-gate.json").read_text())
@@ -164,10 +169,12 @@ def check_delivered(step: Step, done: subprocess.CompletedProcess[str], log: Log
     jsonschema.Draft4Validator(schema).validate(sarif)
     uris = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
             for run in sarif["runs"] for r in run.get("results", [])}
-    assert {"app/run.py", "app/settings.py"} <= uris
+    assert {"app/run.py", "app/settings.py", "requirements.txt"} <= uris
     summary = step.summary()
     assert "app/run.py" in summary and "FAILED" in summary.upper()
-    assert {s["name"]: s["status"] for s in report["scanners"]}["bandit"] == "ok"
+    statuses = {s["name"]: s["status"] for s in report["scanners"]}
+    assert statuses == dict.fromkeys(("bandit", "pip-audit", "detect-secrets", "pins"), "ok")
+    assert {"PYSEC-2018-28", "PYSEC-2023-74"} <= {f["rule"] for f in report["findings"]}
     assert step.root_owned() == []
 
 
@@ -178,11 +185,19 @@ def sarif_schema(shared_dir: Path) -> dict[str, Any]:
     return data
 
 
+@pytest.fixture
+def advisories(shared_dir: Path) -> Path:
+    folder = shared_dir / "advisories"
+    if not (folder / "pypa-advisory-db.zip").is_file():
+        pytest.skip("the shared advisory snapshot is absent")
+    return folder
+
+
 def test_image_runs_like_on_github(podman: Podman, image: str, tmp_path: Path,
-                                   sarif_schema: dict[str, Any]) -> None:
+                                   sarif_schema: dict[str, Any], advisories: Path) -> None:
     step = make_step(tmp_path, {"before": "0" * 40, "after": "1" * 40})
     token = fake_token()
-    done, log = run_step(podman, image, step, runner_env(step, token, "push"))
+    done, log = run_step(podman, image, step, runner_env(step, token, "push"), advisories)
     check_delivered(step, done, log, token, sarif_schema)
     assert not any("comment" in a.message.lower() for a in log.annotations)
 
@@ -194,14 +209,14 @@ def api() -> Iterator[State]:
 
 def test_fork_pull_request_degrades_to_everything_but_the_comment(
         podman: Podman, image: str, tmp_path: Path, api: State,
-        sarif_schema: dict[str, Any]) -> None:
+        sarif_schema: dict[str, Any], advisories: Path) -> None:
     api.read_only = True
     step = make_step(tmp_path, pr_event(7, fork=True))
     env = runner_env(step, api.token, "pull_request")
     env.update({"GITHUB_API_URL": api.base, "GITHUB_GRAPHQL_URL": f"{api.base}/graphql",
                 "NO_PROXY": "127.0.0.1"})
     # The job network here is the host's, so the container reaches the loopback API.
-    done, log = run_step(podman, image, step, env, network="host")
+    done, log = run_step(podman, image, step, env, advisories, network="host")
     check_delivered(step, done, log, api.token, sarif_schema)
     assert api.calls("POST", "/repos/o/r/issues/7/comments"), "the comment was attempted"
     assert not api.comments

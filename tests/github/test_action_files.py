@@ -125,3 +125,14 @@ def test_dockerignore_keeps_the_build_context_small() -> None:
     allowed = {line[1:] for line in lines if line.startswith("!")}
     assert allowed == {"pyproject.toml", "README.md", "src/", "requirements/runtime.txt",
                        "requirements/build.txt", "entrypoint/entrypoint.py"}
+
+
+def test_readme_documents_every_input_and_output() -> None:
+    readme = (PROJECT / "README.md").read_text(encoding="utf-8")
+    start = readme.index("\n## GitHub Action\n")
+    section = readme[start:readme.index("\n## ", start + 5)]
+    data = action()
+    for name in [*data["inputs"], *data["outputs"]]:
+        assert f"`{name}`" in section, name
+    assert "permissions:" in section and "fork" in section.lower()
+    assert "actions/cache" in section and "MB" in section

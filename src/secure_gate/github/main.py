@@ -19,7 +19,7 @@ from secure_gate.github.publish import Console, publish
 from secure_gate.github.scan import scan_report
 from secure_gate.model import Status
 
-TOKEN_INPUT = "INPUT_GITHUB-TOKEN"  # noqa: S105 (the variable's name, not a token)
+TOKEN_INPUT = "INPUT_GITHUB-TOKEN"  # noqa: S105  # nosec B105 (a variable name, not a token)
 
 
 def _outputs(code: int, extra: Mapping[str, str]) -> dict[str, str]:
