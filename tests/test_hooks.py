@@ -145,8 +145,9 @@ def make_hook_repo(make_repo: Callable[..., Any], files: dict[str, str]) -> Any:
     osv = repo.root / ".osv"
     osv.mkdir()
     (osv / "SGTEST-2026-0001.json").write_text(json.dumps(OSV_RECORD))
-    repo.write({".secure-gate.yml": "exclude: ['.osv/']\nscanners:\n  pip-audit:\n"
-                                    "    advisory-db: .osv\n", **files})
+    # fail-on medium: an unpinned requirement is medium by default.
+    repo.write({".secure-gate.yml": "fail-on: medium\nexclude: ['.osv/']\nscanners:\n"
+                                    "  pip-audit:\n    advisory-db: .osv\n", **files})
     repo.git("add", "-A")
     return repo
 
