@@ -141,9 +141,11 @@ def _merge(first: ScanOutcome, second: ScanOutcome) -> ScanOutcome:
 def collect(config: Config, options: RunOptions) -> Collected:
     """Walk the repository once and run every selected scanner concurrently."""
     names = selected_scanners(config, options.scanners)
-    # Workers start importing their tools now, in parallel with the walk.
     early = WorkerPool(options.root, max(1, options.jobs))
-    early.prestart([n for n in names if getattr(get(n), "per_file", False)])
+    if options.cache_dir is None:
+        # Without a cache every file needs the tools: workers start importing them now, in
+        # parallel with the walk. With one, they start only if some file is not cached.
+        early.prestart([n for n in names if getattr(get(n), "per_file", False)])
     fileset = files.collect(options.root, only=options.paths, exclude=config.exclude,
                             max_file_size=config.max_file_size, listing=options.listing)
     results: dict[str, ScannerResult] = {}

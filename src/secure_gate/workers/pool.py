@@ -129,9 +129,16 @@ class WorkerPool:
         self._ready: queue.SimpleQueue[_Worker] = queue.SimpleQueue()
 
     def prestart(self, kinds: list[str]) -> None:
-        """Start workers now, each importing one tool, while the gate walks the repository."""
+        """Start workers now, each importing one tool, while the gate walks the repository.
+
+        A worker that cannot start here is not an error yet: the batch that needs one will
+        try again and fail with the reason.
+        """
         for kind in kinds[: self.size]:
-            self._ready.put(_Worker(self.root, preload=kind))
+            try:
+                self._ready.put(_Worker(self.root, preload=kind))
+            except OSError:
+                return
 
     def submit(self, kind: str, payload: dict[str, Any], deadline: float,
                files: int = 0) -> Future[dict[str, Any]]:
@@ -162,7 +169,12 @@ class WorkerPool:
                     try:
                         worker = self._ready.get_nowait()
                     except queue.Empty:
-                        worker = _Worker(self.root)
+                        try:
+                            worker = _Worker(self.root)
+                        except OSError as exc:
+                            task.future.set_exception(
+                                WorkerError(f"could not start a worker: {exc}"))
+                            continue
                 request = {"id": next(self._ids), "kind": task.kind, **task.payload}
                 try:
                     answer = worker.call(request, task.deadline)
