@@ -113,6 +113,17 @@ def test_anchors_aliases_and_merge_keys_report_the_line_written_once() -> None:
     assert found(ANCHORS) == [("unpinned-action", 3), ("unpinned-action", 14)]
 
 
+def test_an_anchored_run_step_reused_is_one_finding_per_distinct_result() -> None:
+    text = ("on: push\njobs:\n  a:\n    env: {PKG: flask}\n    steps:\n"
+            "      - &install\n        run: pip install $PKG tox\n"
+            "  b:\n    env: {PKG: flask==3.0.3}\n    steps: [*install]\n"
+            "  c:\n    steps: [*install]\n")
+    findings = actions.check_workflow("wf.yml", text)
+    # `$PKG` is unpinned in job a, pinned in b, unknown in c: one line, reported once.
+    assert sorted((f.location.line, f.location.column, f.confidence.label) for f in findings) \
+        == [(7, 26, "high"), (7, 31, "high")]
+
+
 def test_a_merge_cycle_does_not_hang() -> None:
     text = "on: push\njobs:\n  a: &a\n    <<: *a\n    steps: [{uses: a/b@v1}]\n"
     assert found(text) == [("unpinned-action", 5)]

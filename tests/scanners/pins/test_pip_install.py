@@ -106,6 +106,12 @@ def test_matrix_values_are_named_in_the_message() -> None:
     assert "`mypy`" in problem.message and "ruff" not in problem.message
 
 
+def test_an_editable_at_a_commit_needs_no_deps() -> None:
+    (problem,) = pip_install.scan(f"pip install -e git+https://h/o/r@{SHA}#egg=r", SCOPE)
+    assert "is at a commit" in problem.message and "--no-deps" in problem.message
+    assert problem.fix == f"pip install --no-deps -e git+https://h/o/r@{SHA}#egg=r"
+
+
 def test_fix_forms() -> None:
     by_spec = {p.spec: p.fix for p in pip_install.scan(
         "pip install flask git+https://h/o/r@v1 https://h/p.tar.gz ./src", SCOPE)}

@@ -134,6 +134,10 @@ def _run(doc: _Doc, step: Node, scope: Scope, default_shell: str | None) -> None
         return
     for problem in pip_install.scan(script.value, scope):
         line, column = script.position(problem.word.start, problem.word.text)
+        key = (line, f"{problem.spec}\n{column}")
+        if key in doc.seen:  # the same anchored step in another job
+            continue
+        doc.seen.add(key)
         doc.findings.append(rules.finding(
             rules.UNPINNED_PIP_INSTALL, doc.path, line,
             evidence=f"pip install {problem.spec}", message=problem.message, fix=problem.fix,

@@ -156,8 +156,12 @@ def _check_spec(spec: str, install: Install, editable: bool) -> tuple[str, str] 
     shown = f"`pip install {'-e ' if editable else ''}{spec}`"
     no_deps = " and add `--no-deps` (install its dependencies from a hashed lock file)"
     if parsed.kind == "vcs":
-        if _COMMIT.search(parsed.target or "") and (install.no_deps or not editable):
+        at_commit = _COMMIT.search(parsed.target or "") is not None
+        if at_commit and (install.no_deps or not editable):
             return None
+        if at_commit:  # Scorecard's rule for editables: the commit alone leaves the deps open
+            return (f"{shown} is at a commit, but an editable install resolves its dependencies "
+                    f"at install time{no_deps}", f"pip install --no-deps -e {spec}")
         return (f"{shown} follows a branch or tag that can move; pin the URL to a full commit "
                 f"(`...@<40-hex commit sha>`){no_deps if editable else ''}",
                 "git+https://host/owner/repo@<40-hex commit sha>")
