@@ -123,3 +123,32 @@ def test_changed_lines_from_a_patch() -> None:
              b"@@ -10 +12 @@\n-x\n+y\n@@ -20,2 +21,0 @@\n-gone\n-gone\n"
              b"diff --git a/y.py b/y.py\n--- a/y.py\n+++ /dev/null\n@@ -1 +0,0 @@\n-z\n")
     assert diff.changed_lines(patch) == {"x.py": frozenset({2, 3, 4, 12})}
+
+
+def osv(folder: Any, ident: str, package: str, published: str) -> None:
+    import json
+
+    folder.mkdir(exist_ok=True)
+    (folder / f"{ident}.json").write_text(json.dumps({
+        "id": ident, "modified": published, "published": published,
+        "affected": [{"package": {"ecosystem": "PyPI", "name": package},
+                      "ranges": [{"type": "ECOSYSTEM",
+                                  "events": [{"introduced": "0"}, {"fixed": "9.0"}]}]}]}))
+
+
+def test_dependency_advisories_are_new_when_their_pin_changed_or_they_appeared_since(
+        make_repo: Callable[..., Any], run_cli: Callable[..., Any], tmp_path: Any) -> None:
+    db = tmp_path / "osv"
+    osv(db, "OLD-1", "alpha", "2019-01-01T00:00:00Z")
+    osv(db, "OLD-2", "beta", "2019-01-01T00:00:00Z")
+    osv(db, "FUTURE-1", "gamma", "2999-01-01T00:00:00Z")
+    repo = make_repo({"requirements.txt": "alpha==1.0\nbeta==1.0\ngamma==1.0\n"})
+    repo.write({"requirements.txt": "alpha==1.0\nbeta==1.1\ngamma==1.0\n"})
+    repo.commit("bump beta")
+    result = run_cli(repo.root, "scan", "--scanners", "pip-audit", "--advisory-db", str(db),
+                     "--diff-base", "HEAD~1")
+    by_rule = {f["rule"]: (f["new"], f["new_reason"]) for f in result.json_report["findings"]}
+    assert by_rule["OLD-1"] == (False, "its pin is unchanged since the base")
+    assert by_rule["OLD-2"] == (True, "the line that pins it changed")
+    assert by_rule["FUTURE-1"][0] is True
+    assert by_rule["FUTURE-1"][1].startswith("the advisory was published (2999-01-01) after")

@@ -41,8 +41,10 @@ class Comparison:
     notices: tuple[str, ...]
 
 
-def _git(root: Path, *args: str, stdin: bytes | None = None) -> bytes:
-    done = _subprocess.run(["git", *args], cwd=root, timeout=600, stdin=stdin)
+def _git(root: Path, *args: str, stdin: bytes | None = None,
+         env_tz: str | None = None) -> bytes:
+    env = _subprocess.tool_env({"TZ": env_tz} if env_tz else None)
+    done = _subprocess.run(["git", *args], cwd=root, timeout=600, stdin=stdin, env=env)
     if done.returncode != 0:
         raise UsageError(f"git {args[0]} failed: {done.stderr_text(400)}")
     return done.stdout
@@ -200,6 +202,9 @@ def compare(config: Config, options: run.RunOptions, collected: run.Collected) -
     root = collected.fileset.root
     base = resolve_base(root, options.diff_base or "HEAD")
     diff = changes(root, base)
+    # The base commit's committer date, in UTC, comparable with advisories' dates as text.
+    base_time = _git(root, "show", "-s", "--format=%cd", "--date=format-local:%Y-%m-%dT%H:%M:%SZ",
+                     base, env_tz="UTC").decode().strip()
     notices: list[str] = []
     ran = [r.name for r in collected.results if r.status is not Status.SKIPPED]
     per_file = [n for n in ran if getattr(get(n), "per_file", False)]
@@ -245,6 +250,10 @@ def compare(config: Config, options: run.RunOptions, collected: run.Collected) -
             if path in diff.changed and (lines is None or finding.location.line is None
                                          or finding.location.line in lines):
                 new[finding.fingerprint] = NewInfo(True, "the line that pins it changed")
+            elif finding.published and finding.published > base_time:
+                new[finding.fingerprint] = NewInfo(
+                    True, f"the advisory was published ({finding.published[:10]}) after the "
+                          f"base commit ({base_time[:10]})")
             else:
                 new[finding.fingerprint] = NewInfo(False, "its pin is unchanged since the base")
         elif finding.scanner in per_file and path not in diff.changed:

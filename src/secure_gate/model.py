@@ -113,6 +113,7 @@ class Finding:
     tags: tuple[str, ...] = ()
     aliases: tuple[str, ...] = ()
     fix: str | None = None
+    published: str | None = None  # when the problem became known (an advisory's date)
     fingerprint: str = ""
     blocking: bool = False
     new: bool | None = None
@@ -135,6 +136,7 @@ class Finding:
         tags: Iterable[str] = (),
         aliases: Iterable[str] = (),
         fix: str | None = None,
+        published: str | None = None,
     ) -> Finding:
         """Make a finding; ``evidence`` is normalised and hashed here, never stored."""
         if not rule:
@@ -152,6 +154,7 @@ class Finding:
             tags=tuple(tags),
             aliases=tuple(aliases),
             fix=fix,
+            published=published,
         )
 
     @property

@@ -36,6 +36,7 @@ def finding_v1(finding: Finding) -> dict[str, Any]:
         "tags": list(finding.tags),
         "aliases": list(finding.aliases),
         "fix": finding.fix,
+        "published": finding.published,
     }
 
 

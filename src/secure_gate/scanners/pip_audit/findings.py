@@ -88,7 +88,19 @@ def finding_for(dep: Dependency, version: Version, vuln: Vuln,
         tags=("security", "dependency", "vulnerability"),
         aliases=aliases,
         fix=f"upgrade {name} to {upgrade} or later" if upgrade else None,
+        published=published_for(vuln, db),
     )
+
+
+def published_for(vuln: Vuln, db: AdvisoryDB | None) -> str | None:
+    """The earliest ``published`` date of the advisory and its aliases (offline data only:
+    pip-audit's JSON carries no dates). Diff mode uses it to tell an advisory that appeared
+    since the base commit."""
+    if db is None:
+        return None
+    dates = [str(r["published"]) for r in db.related([vuln.id, *vuln.aliases])
+             if r.get("published")]
+    return min(dates) if dates else None
 
 
 def pin_of(dep: Dependency) -> Pin | None:
