@@ -20,8 +20,8 @@ from secure_gate.scanners.pins import actions, dockerfile, lockfile, requirement
 
 __all__ = ["PinsScanner", "file_kind"]
 
-_WORKFLOW = re.compile(r"(?:^|/)\.github/workflows/[^/]+\.ya?ml$")
-_DOCKERFILE = re.compile(r"Dockerfile|Dockerfile\..+|.+\.Dockerfile|Containerfile")
+_WORKFLOW = re.compile(r"(?:^|/)\.github/workflows/[^/]+\.ya?ml\Z")
+_DOCKERFILE = re.compile(r"Dockerfile|Dockerfile\..+|.+\.Dockerfile|Containerfile", re.DOTALL)
 _VENDORED = re.compile(r"(?:^|/)(?:vendor|third_party)/", re.IGNORECASE)
 _MAX_BYTES = 5 * 1024 * 1024
 _CHECKS: dict[str, Callable[[str, str], list[Finding]]] = {
