@@ -16,13 +16,12 @@ from secure_gate.errors import EXIT_SCANNER_ERROR, EXIT_USAGE, GateError, UsageE
 from secure_gate.model import Confidence, Report
 from secure_gate.progress import Progress
 from secure_gate.report.escape import terminal
+from secure_gate.report.rendered import Rendered
 
 # Scanner names from the contract; each is registered when its issue lands.
 CONTRACT_SCANNERS = ("bandit", "pip-audit", "detect-secrets", "pins")
 # Options of the contract whose feature has not landed yet: a clear usage error, not a no-op.
-NOT_YET: dict[str, str] = {
-    "sarif": "--sarif", "markdown": "--markdown",
-}
+NOT_YET: dict[str, str] = {}
 
 
 class _Parser(argparse.ArgumentParser):
@@ -220,7 +219,24 @@ def _cmd_scan(args: argparse.Namespace) -> int:
     sys.stdout.flush()
     if args.json:
         write_file(args.json, render_json(report))
+    notices: list[str] = []
+    if args.sarif:
+        from secure_gate.report.sarif import sarif_document
+
+        notices += _write_rendered(args.sarif, sarif_document(report))
+    if args.markdown:
+        from secure_gate.report.markdown import markdown_document
+
+        notices += _write_rendered(args.markdown, markdown_document(report))
+    for notice in notices:
+        print(f"secure-gate: {terminal(notice)}", file=sys.stderr)
     return report.exit_code
+
+
+def _write_rendered(path: str, rendered: Rendered) -> tuple[str, ...]:
+    """Write a size-limited report; its notices (what was cut) go to stderr."""
+    write_file(path, rendered.text)
+    return rendered.notices
 
 
 def _cmd_github(args: argparse.Namespace) -> int:

@@ -1,77 +1,123 @@
-"""Escaping in one place: terminal text, workflow-command data and properties, markdown/HTML.
+"""Escaping in one place: terminal text, workflow commands, markdown/HTML, SARIF text, links.
 
 Every string that came from a scanned repository or a tool is untrusted. Each output
-channel has exactly one function here, and renderers call nothing else.
+channel has its functions here, and renderers call nothing else.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from urllib.parse import quote_from_bytes
 
-# C0 and C1 controls, DEL, and the bidirectional formatting characters that can make text
-# read differently from what it is (CVE-2021-42574, "Trojan Source").
-_BIDI = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
-_UNSAFE = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f{_BIDI}\u2028\u2029]")
+# Never shown raw: controls (Cc); invisible formatting such as bidi overrides, zero-width
+# marks and tag characters (Cf; CVE-2021-42574 "Trojan Source"); line and paragraph
+# separators (Zl, Zp); lone surrogates (Cs); and every space but U+0020 (Zs), since
+# "a\u00a0b.py" must not pass for "a b.py".
+_HIDDEN = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp", "Zs"})
+_NOT_PLAIN_ASCII = re.compile(r"[^\x20-\x7e]")
 # The runner matches legacy commands anywhere in a line (ActionCommand.TryParse).
 _LEGACY = "##["
-_LEGACY_SAFE = "#\u200b#["
+# ZERO WIDTH SPACE: invisible when shown, and it stops GitHub's @mention and #123
+# reference filters, which run on the rendered text (Renovate does the same).
+_ZWSP_ENTITY = "&#8203;"
 
 
-def _visible(match: re.Match[str]) -> str:
-    char = match.group()
+def _escape_hidden(char: str) -> str:
     code = ord(char)
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+    if code < 0x100:
+        return f"\\x{code:02x}"
+    return f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
 
 
-def terminal(text: str) -> str:
+def reveal(text: str, *, keep: str = "") -> str:
+    """``text`` with every hidden character (except those in ``keep``) as a visible escape."""
+
+    def sub(match: re.Match[str]) -> str:
+        char = match.group()
+        if char in keep or unicodedata.category(char) not in _HIDDEN:
+            return char
+        return _escape_hidden(char)
+
+    return _NOT_PLAIN_ASCII.sub(sub, text)
+
+
+def _one_line(text: str) -> str:
+    # Backslashes are doubled first so that every escape below reads unambiguously.
+    out = text.replace("\\", "\\\\").replace("\n", "\\n").replace("\r", "\\r")
+    return reveal(out.replace("\t", "\\t"))
+
+
+def shorten(text: str, limit: int | None) -> str:
+    """``text`` cut to ``limit`` code points, ending in ``…`` when it was cut."""
+    if limit is None or len(text) <= limit:
+        return text
+    return text[: max(0, limit - 1)] + "…"
+
+
+def terminal(text: str, *, limit: int | None = None) -> str:
     """One line of text that is safe on a terminal and in a CI log.
 
-    Newlines, tabs, escape sequences and bidi controls become visible ``\\xNN``/``\\uNNNN``
-    escapes; ``##[`` becomes ``#\\x23[`` so the Actions runner cannot read a legacy command.
+    Newlines, tabs, escape sequences, bidi controls and odd spaces become visible
+    ``\\n``/``\\xNN``/``\\uNNNN`` escapes (backslashes are doubled); ``##[`` becomes
+    ``#\\x23[`` so the Actions runner cannot read a legacy command, and a fragment that
+    would start a line with ``::`` has its first colon escaped.
     """
-    out = text.replace("\\", "\\\\").replace("\n", "\\n").replace("\r", "\\r")
-    out = out.replace("\t", "\\t")
-    out = _UNSAFE.sub(_visible, out)
-    # A visible escape here (the backslash above is doubled, so this reads unambiguously).
-    return out.replace(_LEGACY, "#\\x23[")
+    out = _one_line(shorten(text, limit)).replace(_LEGACY, "#\\x23[")
+    stripped = out.lstrip(" ")
+    if stripped.startswith("::"):
+        at = len(out) - len(stripped)
+        out = out[:at] + "\\x3a" + out[at + 1:]
+    return out
 
 
 def command_data(text: str) -> str:
     """Escape a workflow command's message exactly as the runner decodes it.
 
-    ``%``, CR and LF are percent-encoded (``%`` first); ``##[`` is broken because the
-    runner looks for legacy commands anywhere in a line.
+    ``%`` first, then CR and LF are percent-encoded (ActionCommand.cs ``UnescapeData``
+    reverses this exactly). ``##[`` also gets a ZERO WIDTH SPACE after its first ``#``:
+    the runner would not read it inside our own command line, but whoever prints the
+    annotation's message again in a later log would.
     """
     out = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-    return out.replace(_LEGACY, _LEGACY_SAFE)
+    return out.replace(_LEGACY, "#\u200b#[")
 
 
 def command_property(text: str) -> str:
-    """Escape a workflow command property value (also ``:`` and ``,``)."""
-    return command_data(text).replace(":", "%3A").replace(",", "%2C")
+    """Escape a workflow command property value; the runner decodes it back exactly.
+
+    Also ``:`` and ``,`` are percent-encoded. The value is otherwise kept as is, since a
+    ``file`` property must name the real file; ``##[`` inside it is harmless because the
+    runner parses a line that starts with ``::`` as a modern command first and never
+    looks for a legacy one in it. The runner trims the whole property list, so the
+    caller puts last a property whose value does not end in whitespace.
+    """
+    out = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return out.replace(":", "%3A").replace(",", "%2C")
 
 
 _MD_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}
-_MD_PUNCT = frozenset("\\`*_{}[]()#+-.!|~:@=$^")
+_MD_PUNCT = frozenset("\\`*_{}[]()#+-.!|~:=$^")
 
 
 def markdown(text: str, *, limit: int | None = None) -> str:
     """Inline markdown text that renders as exactly these characters, and nothing more.
 
     HTML specials become entities; every other markdown punctuation mark is
-    backslash-escaped (so no emphasis, link, image, table cell, ``@`` mention or code
-    span can start); line breaks and control characters become visible escapes.
+    backslash-escaped, so no emphasis, link, image, autolink, table cell or code span can
+    start; ``@`` and ``#`` are followed by an invisible ZERO WIDTH SPACE so that GitHub
+    makes no mention or issue reference of them; line breaks and tabs become spaces and
+    other hidden characters visible escapes.
     """
-    if limit is not None and len(text) > limit:
-        text = text[: max(0, limit - 1)] + "…"
-    flat = _UNSAFE.sub(_visible, text.replace("\r\n", "\n"))
+    flat = reveal(shorten(text, limit).replace("\r\n", "\n"), keep="\n\t")
     out: list[str] = []
     for char in flat:
         if char in _MD_ENTITIES:
             out.append(_MD_ENTITIES[char])
         elif char in _MD_PUNCT:
-            out.append("\\" + char)
+            out.append("\\" + char + (_ZWSP_ENTITY if char == "#" else ""))
+        elif char == "@":
+            out.append("@" + _ZWSP_ENTITY)
         elif char in "\n\t":
             out.append(" ")
         else:
@@ -80,15 +126,47 @@ def markdown(text: str, *, limit: int | None = None) -> str:
 
 
 def markdown_code(text: str, *, limit: int | None = None) -> str:
-    """Untrusted text shown as inline code: ``<code>`` with every special escaped."""
-    return "<code>" + markdown(text, limit=limit) + "</code>"
+    """Untrusted text (a path, a rule id) as inline ``<code>``, every character visible.
+
+    Line breaks and other hidden characters are shown as backslash escapes, like
+    :func:`terminal`, so two different file names never look the same.
+    """
+    return "<code>" + markdown(_one_line(shorten(text, limit))) + "</code>"
+
+
+def sarif_text(text: str, *, limit: int | None = None) -> str:
+    """A SARIF plain-text message string showing exactly ``text``.
+
+    SARIF 2.1.0 §3.11.5 has ``{`` and ``}`` written ``{{`` and ``}}`` (single braces are
+    placeholders), and §3.11.6 reads ``[text](target)`` as an embedded link, so ``\\``,
+    ``[`` and ``]`` are backslash-escaped. Hidden characters become visible escapes; line
+    breaks stay (messages may have paragraphs).
+    """
+    out = reveal(shorten(text, limit), keep="\n")
+    out = out.replace("\\", "\\\\").replace("[", "\\[").replace("]", "\\]")
+    return out.replace("{", "{{").replace("}", "}}")
+
+
+def sarif_markdown(text: str, *, limit: int | None = None) -> str:
+    """Inline markdown for a SARIF ``markdown`` property: :func:`markdown`, braces as entities.
+
+    Braces are placeholders in SARIF message strings, so they are written as character
+    references instead of the backslash escapes markdown would use.
+    """
+    return markdown(text, limit=limit).replace("\\{", "&#123;").replace("\\}", "&#125;")
 
 
 def url_component(text: str) -> str:
-    """Percent-encode a path for a link to a file in the repository."""
-    from urllib.parse import quote
+    """Percent-encode a repo-relative path for a URI reference or a link (``/`` kept).
 
-    return quote(text, safe="/")
+    Everything but unreserved characters is encoded, so ``:``, ``#``, ``?``, ``%``,
+    parentheses and spaces can neither end the link nor change what it points to.
+    """
+    try:
+        raw = text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        raw = text.encode("utf-8", "backslashreplace")
+    return quote_from_bytes(raw, safe="/")
 
 
 def is_printable(text: str) -> bool:

@@ -1,0 +1,159 @@
+"""Reports built directly from the model for golden and safety tests of every renderer."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+
+from secure_gate.model import (
+    Confidence,
+    FileStats,
+    Finding,
+    Location,
+    Policy,
+    Report,
+    ScannerResult,
+    Severity,
+    Status,
+    Suppression,
+    assign_fingerprints,
+)
+
+HOSTILE_FILE = Path(__file__).resolve().parents[1] / "fixtures" / "hostile_strings.json"
+VERSION = "@@VERSION@@"
+SCANNERS = ("bandit", "pip-audit", "detect-secrets", "pins")
+REPOSITORY_URL = "https://github.com/octo/app"
+COMMIT = "0123456789abcdef0123456789abcdef01234567"
+
+
+def hostile_strings() -> list[str]:
+    """The shared corpus of hostile strings (tests/fixtures/hostile_strings.json)."""
+    data = json.loads(HOSTILE_FILE.read_text(encoding="utf-8"))
+    strings: list[str] = data["strings"]
+    return strings
+
+
+def finding(scanner: str, rule: str, severity: Severity, path: str, line: int | None = 3, *,
+            title: str | None = None, message: str | None = None,
+            confidence: Confidence = Confidence.HIGH, blocking: bool = False,
+            new: bool | None = None, new_reason: str | None = None,
+            suppression: Suppression | None = None, fix: str | None = None,
+            column: int | None = None, end_column: int | None = None,
+            end_line: int | None = None, help_uri: str | None = None,
+            tags: Sequence[str] = ("security",)) -> Finding:
+    """A finding as a scanner and the policy would have made it."""
+    made = Finding.create(
+        scanner=scanner, rule=rule, title=title or f"{rule} title",
+        severity=severity, confidence=confidence,
+        location=Location(path, line, end_line, column, end_column),
+        message=message if message is not None else f"{rule}: something is wrong here.",
+        evidence=f"{scanner}\n{rule}\n{path}", help_uri=help_uri, tags=tags, fix=fix,
+    )
+    return made.replace(blocking=blocking, new=new, new_reason=new_reason,
+                        suppression=suppression)
+
+
+def report(findings: Sequence[Finding], *, errors: dict[str, str] | None = None,
+           skipped: Sequence[str] = (), fail_on: Severity | None = Severity.HIGH,
+           notices: Sequence[str] = (), links: bool = True, diff_base: str | None = None,
+           scanner_names: Sequence[str] = SCANNERS) -> Report:
+    """A Report the way run.judge builds one: fingerprints, sorted findings, verdict."""
+    errors = errors or {}
+    stamped = sorted(assign_fingerprints(findings), key=Finding.sort_key)
+    results = []
+    for name in scanner_names:
+        mine = tuple(f for f in stamped if f.scanner == name)
+        if name in skipped:
+            results.append(ScannerResult(name, None, Status.SKIPPED, "no files for this scanner",
+                                         0.0))
+        elif name in errors:
+            results.append(ScannerResult(name, "1.2.3", Status.ERROR, errors[name], 2.5, mine,
+                                         4, ("2 file(s) could not be read",)))
+        else:
+            results.append(ScannerResult(name, "1.2.3", Status.OK, None, 1.25, mine, 7,
+                                         (f"{name} note",), (("nosec", 1),)))
+    blocking = [f for f in stamped if f.blocking]
+    reasons = [f"scanner {n} could not complete: {m}" for n, m in errors.items()]
+    if blocking:
+        reasons.append(f"{len(blocking)} blocking finding(s) at or above "
+                       f"{fail_on.label if fail_on else 'never'}")
+    code = 3 if errors else (1 if blocking else 0)
+    return Report(
+        tool_version=VERSION, policy=Policy(fail_on, Confidence.MEDIUM),
+        scanners=tuple(results), findings=tuple(stamped),
+        files=FileStats(total=12, scanned=9, excluded=2, binary=1,
+                        samples=(("assets/logo.png", "binary"),)),
+        passed=code == 0, exit_code=code, reasons=tuple(reasons),
+        repository_url=REPOSITORY_URL if links else None, commit=COMMIT if links else None,
+        diff_base=diff_base, notices=tuple(notices),
+    )
+
+
+def empty() -> Report:
+    """Every scanner ran and found nothing."""
+    return report([])
+
+
+def every_severity() -> Report:
+    """One finding of each severity, from each scanner, with every policy mark."""
+    return report([
+        finding("pip-audit", "PYSEC-2024-1", Severity.CRITICAL, "requirements.txt", 4,
+                title="Remote code execution in examplepkg", blocking=True, new=True,
+                new_reason="not in the base commit", fix="upgrade examplepkg to 2.0.1 or later",
+                help_uri="https://osv.dev/vulnerability/PYSEC-2024-1",
+                tags=("security", "dependency", "vulnerability")),
+        finding("bandit", "B602", Severity.HIGH, "app/run.py", 5, column=5, end_column=38,
+                title="subprocess_popen_with_shell_equals_true", blocking=True,
+                message="subprocess call with shell=True identified, security issue.",
+                help_uri="https://bandit.readthedocs.io/en/1.9.4/plugins/b602.html",
+                tags=("security", "external/cwe/cwe-78")),
+        finding("detect-secrets", "github-token", Severity.HIGH, "app/settings.py", 1,
+                title="GitHub Token", blocking=True,
+                message="Possible GitHub Token committed to the repository."),
+        finding("pins", "unpinned-action", Severity.MEDIUM, ".github/workflows/ci.yml", 12,
+                end_line=12, column=15, end_column=40, confidence=Confidence.MEDIUM,
+                title="Action not pinned to a commit SHA", new=False,
+                new_reason="already in the base commit"),
+        finding("bandit", "B311", Severity.LOW, "app/util.py", 9, column=12, end_column=27,
+                title="blacklist", confidence=Confidence.LOW,
+                message="Standard pseudo-random generators are not suitable for security."),
+        finding("pins", "missing-lockfile", Severity.INFO, "pyproject.toml", None,
+                title="No lock file", message="No lock file pins the dependencies."),
+    ], diff_base="origin/main")
+
+
+def scanner_errors() -> Report:
+    """Two scanners failed (one with a partial result), one skipped."""
+    return report([finding("bandit", "B105", Severity.LOW, "app/conf.py", 2)],
+                  errors={"pip-audit": "timed out after 300s",
+                          "detect-secrets": "exit 2: usage error"},
+                  skipped=("pins",))
+
+
+def suppressed() -> Report:
+    """Findings accepted by a baseline and by the ledger: reported, never blocking."""
+    return report([
+        finding("bandit", "B602", Severity.HIGH, "app/old.py", 5,
+                suppression=Suppression("baseline", "recorded in .secure-gate-baseline.json")),
+        finding("detect-secrets", "secret-keyword", Severity.HIGH, "tests/data.py", 3,
+                suppression=Suppression("ledger", "test fixture, not a real key (until "
+                                        "2031-01-01)")),
+        finding("bandit", "B101", Severity.LOW, "app/check.py", 8),
+    ])
+
+
+def hostile() -> Report:
+    """The hostile corpus in paths, rule ids, titles, messages, reasons and notices."""
+    strings = hostile_strings()
+    made = []
+    for i, text in enumerate(strings):
+        path = text.replace("\0", "\\0").lstrip("/") or "x"
+        made.append(finding(
+            SCANNERS[i % 4], text or "x", list(Severity)[i % 5], f"h{i}/{path}", i + 1,
+            title=text, message=text, blocking=i % 3 == 0, column=2, end_column=1 + i % 7,
+            new=True if i % 2 else None, new_reason=text if i % 2 else None, fix=text,
+            help_uri=text, tags=("security", text),
+            suppression=Suppression("baseline", text) if i % 7 == 6 else None))
+    return report(made, errors={"pip-audit": strings[0] + strings[7]},
+                  notices=strings[:3], diff_base=strings[11])
