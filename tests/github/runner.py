@@ -69,7 +69,7 @@ class Runner:
 
     def __post_init__(self) -> None:
         self.commands = self.root / "file_commands"
-        self.commands.mkdir(exist_ok=True)
+        self.commands.mkdir(parents=True, exist_ok=True)
         self.output = self.commands / "set_output_1"
         self.summary = self.commands / "step_summary_1"
         self.output.write_text("")

@@ -12,6 +12,7 @@ from secure_gate.github.comment import cap_body, marker, upsert_comment
 from secure_gate.github.context import GitHubContext
 from secure_gate.model import Report
 from secure_gate.report.escape import command_data, command_property
+from secure_gate.report.rendered import Rendered
 
 
 class Console:
@@ -80,14 +81,16 @@ def _report_files(ctx: GitHubContext, report: Report, console: Console,
             continue
         try:
             if kind == "sarif":
-                from secure_gate.report.sarif import render_sarif
-                text = render_sarif(report)
+                from secure_gate.report.sarif import sarif_document
+                rendered = sarif_document(report)
             elif kind == "markdown":
-                from secure_gate.report.markdown import render_markdown
-                text = render_markdown(report)
+                from secure_gate.report.markdown import markdown_document
+                rendered = markdown_document(report)
             else:
-                text = render_json(report)
-            files.write_report(ctx.workspace, relative, text)
+                rendered = Rendered(render_json(report))
+            files.write_report(ctx.workspace, relative, rendered.text)
+            for note in rendered.notices:  # what had to be cut to stay within GitHub's limits
+                console.notice(f"{relative}: {note}", title="secure-gate")
         except (OSError, files.FileCommandError) as exc:
             console.error(f"could not write {relative}: {exc}", title=f"secure-gate {name}")
             done.failed = True
@@ -96,15 +99,15 @@ def _report_files(ctx: GitHubContext, report: Report, console: Console,
 
 
 def _summary(ctx: GitHubContext, report: Report, console: Console, note: str) -> None:
-    from secure_gate.report.markdown import MarkdownOptions, render_markdown
+    from secure_gate.report.markdown import MarkdownOptions, markdown_document
 
     if ctx.summary_file is None:
         return
     budget = files.summary_budget(ctx.summary_file)
-    text = render_markdown(report, MarkdownOptions(max_bytes=min(1_000_000, budget),
-                                                   overflow_note=note))
+    rendered = markdown_document(report, MarkdownOptions(max_bytes=min(1_000_000, budget),
+                                                         overflow_note=note))
     try:
-        files.append_summary(ctx.summary_file, text)
+        files.append_summary(ctx.summary_file, rendered.text)
     except (OSError, files.FileCommandError) as exc:
         console.warning(f"could not write the job summary: {exc}", title="secure-gate")
 
