@@ -16,6 +16,7 @@ SCANNERS: dict[str, str] = {
     "pip-audit": "secure_gate.scanners.pip_audit:PipAuditScanner",
     "detect-secrets": "secure_gate.scanners.detect_secrets:DetectSecretsScanner",
     "pins": "secure_gate.scanners.pins:PinsScanner",
+    "practices": "secure_gate.scanners.practices:PracticesScanner",
 }
 
 
