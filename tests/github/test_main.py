@@ -17,7 +17,7 @@ from tests import secrets_corpus as fake
 from tests.conftest import Repo
 from tests.github.fake_github import State
 from tests.github.runner import Runner, pr_event
-from tests.github.workflow_log import Log, read_log
+from tests.report.workflow_commands import Stream, read
 
 VULNERABLE = {
     "app/run.py": "import subprocess\n\n\ndef go(c):\n    subprocess.Popen(c, shell=True)\n",
@@ -25,6 +25,8 @@ VULNERABLE = {
     "README.md": "# sample\n",
 }
 SCANNERS = "bandit,detect-secrets"
+OURS = frozenset({"add-mask", "group", "endgroup", "stop-commands", "error", "warning",
+                  "notice"})
 
 
 class Step:
@@ -35,19 +37,29 @@ class Step:
         self.code = code
         self.stdout = stdout
         self.env = env
-        self.log: Log = read_log(stdout)
+        self.log: Stream = read(stdout)
         self.outputs = runner.outputs()
         self.summary = runner.summary.read_text(encoding="utf-8")
 
     def errors(self) -> set[tuple[str | None, str | None]]:
-        return {(a.properties.get("file"), a.properties.get("line"))
-                for a in self.log.annotations if a.command == "error"}
+        return {(a.get("file"), a.get("line")) for a in self.log.annotations()
+                if a.name == "error"}
 
     def notices(self) -> list[str]:
-        return [a.message for a in self.log.annotations if a.command == "notice"]
+        return [a.data for a in self.log.annotations() if a.name == "notice"]
 
     def warnings(self) -> list[str]:
-        return [a.message for a in self.log.annotations if a.command == "warning"]
+        return [a.data for a in self.log.annotations() if a.name == "warning"]
+
+    def stray(self) -> list[str]:
+        """Anything in the log the runner would run, or might, that we did not mean."""
+        return [*map(repr, unexpected(self.log)), *self.log.problems, *self.log.near_misses]
+
+
+def unexpected(log: Stream) -> list[object]:
+    """Commands other than the ones the Action prints (and the resume of its own stop)."""
+    tokens = {c.data for c in log.commands if c.name == "stop-commands"}
+    return list(log.unexpected(OURS | tokens))
 
 
 def step(runner: Runner, inputs: dict[str, str], *, api: State | None = None) -> Step:
@@ -70,7 +82,7 @@ def test_push_on_a_vulnerable_repository(vulnerable: Repo, tmp_path: Path, token
     assert run.code == 1
     assert run.log.lines[0] == f"::add-mask::{token}"
     assert TOKEN_INPUT not in run.env  # taken out of the environment once read
-    assert run.log.unexpected() == []
+    assert run.stray() == []
     assert {("app/run.py", "5"), ("app/settings.py", "1")} <= run.errors()
     report = json.loads((vulnerable.root / "gate.json").read_text())
     assert run.outputs == {
@@ -90,8 +102,8 @@ def test_push_on_a_vulnerable_repository(vulnerable: Repo, tmp_path: Path, token
         assert not fake.leaked(text)
         assert token not in text.replace(f"::add-mask::{token}", "", 1)
     # The full text report is in the log, but commands inside it were stopped.
-    assert any("app/run.py" in line for line in run.log.plain)
-    assert [c.command for c in run.log.commands][:3] == ["add-mask", "group", "stop-commands"]
+    assert any("app/run.py" in line for line in run.log.stopped)
+    assert [c.name for c in run.log.commands][:3] == ["add-mask", "group", "stop-commands"]
 
 
 def test_clean_repository_passes(make_repo: Callable[..., Repo], tmp_path: Path) -> None:
@@ -170,8 +182,8 @@ def test_api_failures_warn_but_never_change_the_result(vulnerable: Repo, tmp_pat
 def test_bad_input_exits_2_naming_it(vulnerable: Repo, tmp_path: Path) -> None:
     run = step(Runner(tmp_path, vulnerable.root), {"fail-on": "hgh"})
     assert run.code == 2
-    (error,) = [a for a in run.log.annotations if a.command == "error"]
-    assert error.message.startswith("input 'fail-on': unknown value 'hgh'")
+    (error,) = [a for a in run.log.annotations() if a.name == "error"]
+    assert error.data.startswith("input 'fail-on': unknown value 'hgh'")
     assert (run.outputs["passed"], run.outputs["exit-code"]) == ("false", "2")
 
 
@@ -180,8 +192,8 @@ def test_a_feature_not_yet_landed_is_refused_by_input_name(
     monkeypatch.setattr(cli, "NOT_YET", {"osv_url": "--osv-url"})
     run = step(Runner(tmp_path, vulnerable.root), {"osv-url": "https://osv.example"})
     assert run.code == 2
-    assert any(a.message == "input 'osv-url' is not yet supported by this version of "
-               "secure-gate" for a in run.log.annotations)
+    assert any(a.data == "input 'osv-url' is not yet supported by this version of "
+               "secure-gate" for a in run.log.annotations())
 
 
 def test_path_input_restricts_the_scan_but_keeps_repository_paths(
@@ -227,8 +239,8 @@ def test_unwritable_outputs_never_look_like_a_pass(make_repo: Callable[..., Repo
     env["GITHUB_OUTPUT"] = str(tmp_path)  # a folder: cannot be appended to
     out = io.StringIO()
     assert run_github(env, out=out) == 2
-    assert any("could not write the step outputs" in a.message
-               for a in read_log(out.getvalue()).annotations)
+    assert any("could not write the step outputs" in a.data
+               for a in read(out.getvalue()).annotations())
 
 
 def test_summary_respects_what_is_left_of_the_1_mib(vulnerable: Repo, tmp_path: Path) -> None:
@@ -248,9 +260,9 @@ def test_hostile_file_names_reach_annotations_exactly(make_repo: Callable[..., R
         files[f"h{i}/{name}.py"] = VULNERABLE["app/run.py"]
     repo = make_repo(files)
     run = step(Runner(tmp_path, repo.root), {"annotations": "true", "json-file": "r.json"})
-    assert run.log.unexpected() == []
+    assert run.stray() == []
     reported = {f["path"] for f in json.loads((repo.root / "r.json").read_text())["findings"]}
-    annotated = {a.properties.get("file") for a in run.log.annotations if a.command == "error"}
+    annotated = {a.get("file") for a in run.log.annotations() if a.name == "error"}
     assert annotated and annotated <= reported
 
 
