@@ -159,3 +159,12 @@ def test_installed_console_script_runs(make_repo: Callable[..., Any]) -> None:
     assert fake.leaked(done.stdout + done.stderr) == []
     version = subprocess.run([script, "--version"], capture_output=True, text=True, check=True)
     assert version.stdout.startswith("secure-gate ")
+
+
+def test_fail_on_info_is_named_info(make_repo: Callable[..., Any],
+                                    run_cli: Callable[..., Any]) -> None:
+    repo = make_repo({"a.py": "import subprocess\n"})
+    result = run_cli(repo.root, "scan", "--scanners", "bandit", "--fail-on", "info")
+    assert result.code == 1
+    assert result.json_report["policy"]["fail_on"] == "info"
+    assert "at or above info" in result.out.splitlines()[-1]

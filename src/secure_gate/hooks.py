@@ -14,11 +14,11 @@ MINIMUM_PRE_COMMIT = "3.2.0"  # the first release that knows the `pre-commit` st
 MARKER = "# secure-gate native hook"
 
 # Every file pip-audit reads as a manifest (scanners/pip_audit discovery).
-MANIFEST_FILES = (r"(^|/)(requirements[^/]*\.(txt|in)|requirements/[^/]*\.txt|"
+MANIFEST_FILES = (r"(^|/)(requirements[^/]*\.(txt|in)|requirements/[^/]*\.(txt|in)|"
                   r"pylock(\.[^/]+)?\.toml|poetry\.lock|uv\.lock|Pipfile(\.lock)?|"
                   r"pyproject\.toml)$")
 # Every file the pin checker reads.
-PIN_FILES = (r"(^|/)(requirements[^/]*\.(txt|in)|requirements/[^/]*\.txt|"
+PIN_FILES = (r"(^|/)(requirements[^/]*\.(txt|in)|requirements/[^/]*\.(txt|in)|"
              r"\.github/workflows/[^/]+\.ya?ml|action\.ya?ml|Dockerfile(\.[^/]*)?|"
              r"[^/]+\.Dockerfile|Containerfile|pyproject\.toml|setup\.(py|cfg)|Pipfile|"
              r"pylock(\.[^/]+)?\.toml|poetry\.lock|uv\.lock|Pipfile\.lock)$")

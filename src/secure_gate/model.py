@@ -250,6 +250,11 @@ class Policy:
     min_confidence: Confidence
     on_scanner_error: str = "fail"
 
+    @property
+    def fail_on_label(self) -> str:
+        """``never`` or the threshold's label (``Severity.INFO`` is 0: never test it for truth)."""
+        return "never" if self.fail_on is None else self.fail_on.label
+
 
 @dataclass(frozen=True, slots=True)
 class Report:

@@ -65,7 +65,7 @@ def to_v1(report: Report) -> dict[str, Any]:
         "exit_code": report.exit_code,
         "reasons": list(report.reasons),
         "policy": {
-            "fail_on": report.policy.fail_on.label if report.policy.fail_on else "never",
+            "fail_on": report.policy.fail_on_label,
             "min_confidence": report.policy.min_confidence.label,
             "on_scanner_error": report.policy.on_scanner_error,
         },

@@ -108,7 +108,7 @@ def render_text(report: Report, opts: TextOptions | None = None) -> str:
 def verdict_line(report: Report, opts: TextOptions | None = None) -> str:
     """``PASSED``/``FAILED`` with why and the threshold, in one line."""
     opts = opts or TextOptions()
-    threshold = report.policy.fail_on.label if report.policy.fail_on else "never"
+    threshold = report.policy.fail_on_label
     total = len(report.findings)
     if report.passed:
         word = _paint("PASSED", _GREEN, opts)
