@@ -173,6 +173,8 @@ def check_delivered(step: Step, done: subprocess.CompletedProcess[str], log: Str
     assert {"app/run.py", "app/settings.py", "requirements.txt"} <= uris
     summary = step.summary()
     assert "app/run.py" in summary and "FAILED" in summary.upper()
+    # git listed the files (dubious ownership would be exit 3): the untracked one is unseen.
+    assert not any(f["path"].startswith("scratch/") for f in report["findings"])
     statuses = {s["name"]: s["status"] for s in report["scanners"]}
     assert {"bandit", "pip-audit", "detect-secrets", "pins"} <= set(statuses)
     assert set(statuses.values()) == {"ok"}, statuses  # every scanner ran, none failed
@@ -233,3 +235,15 @@ def test_image_size_is_reported(podman: Podman, image: str) -> None:
     added = size - base
     print(f"image {IMAGE_TAG}: {size / 1e6:.1f} MB; secure-gate adds {added / 1e6:.1f} MB")
     assert 0 < added < 150e6  # the gate, its scanners and git stay small next to the base
+
+
+def test_git_trusts_the_workspace_even_as_root(podman: Podman, image: str,
+                                               tmp_path: Path) -> None:
+    """Without the entrypoint's switch, root still may read the runner's checkout."""
+    step = make_step(tmp_path, {})
+    done = podman.run("run", "--rm", "--network", "none", "--entrypoint", "git",
+                      "-v", f"{step.workspace}:/github/workspace", image,
+                      "-C", "/github/workspace", "ls-files", check=False)
+    assert done.returncode == 0, done.stderr
+    assert "app/run.py" in done.stdout.splitlines()
+    assert "dubious ownership" not in done.stderr

@@ -223,3 +223,11 @@ def test_a_body_without_the_marker_is_refused(api: State, token: str) -> None:
     with pytest.raises(ValueError, match="marker"):
         upsert_comment(client(api, token), "o/r", 7, "no marker", MARK)
     assert not api.seen
+
+
+def test_graphql_errors_mean_no_identity_and_no_write(api: State, token: str) -> None:
+    api.script.append(Scripted("POST", "/graphql", 200, body={
+        "data": None, "errors": [{"message": "Resource not accessible by integration"}]}))
+    with pytest.raises(ApiError, match="did not return the token's login"):
+        upsert_comment(client(api, token), "o/r", 7, f"{MARK}\nx", MARK)
+    assert not api.calls("POST", "/repos/") and not api.calls("PATCH")

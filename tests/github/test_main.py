@@ -155,6 +155,27 @@ def test_fork_pull_request_degrades(vulnerable: Repo, tmp_path: Path, api: State
     assert "app/run.py" in run.summary and not api.comments
 
 
+def test_dependabot_pull_request_degrades_like_a_fork(vulnerable: Repo, tmp_path: Path,
+                                                      api: State) -> None:
+    api.read_only = True
+    runner = Runner(tmp_path, vulnerable.root, pr_event(7), "pull_request")
+    env = runner.env({"scanners": SCANNERS, "github-token": api.token}, api=api.base)
+    env["GITHUB_ACTOR"] = "dependabot[bot]"
+    out = io.StringIO()
+    assert run_github(env, out=out, sleep=lambda seconds: None) == 1
+    notices = [a.data for a in read(out.getvalue()).annotations() if a.name == "notice"]
+    assert any("comes from Dependabot" in n for n in notices)
+
+
+def test_same_repository_403_is_a_warning_naming_the_permission(
+        vulnerable: Repo, tmp_path: Path, api: State) -> None:
+    api.read_only = True
+    run = step(Runner(tmp_path, vulnerable.root, pr_event(7), "pull_request"),
+               {"github-token": api.token}, api=api)
+    assert run.code == 1
+    assert any("pull-requests: write" in w for w in run.warnings())
+
+
 def test_no_token_skips_the_comment_with_a_notice(vulnerable: Repo, tmp_path: Path,
                                                   api: State) -> None:
     run = step(Runner(tmp_path, vulnerable.root, pr_event(7), "pull_request"),

@@ -59,6 +59,7 @@ class GitHubContext:
     output_file: Path | None = None
     summary_file: Path | None = None
     run_id: str | None = None
+    actor: str = ""
 
     @property
     def repository_url(self) -> str | None:
@@ -166,4 +167,5 @@ def read_context(environ: Mapping[str, str]) -> GitHubContext:
         output_file=_file_command(environ, "GITHUB_OUTPUT"),
         summary_file=_file_command(environ, "GITHUB_STEP_SUMMARY"),
         run_id=run_id if _RUN_ID.fullmatch(run_id) else None,
+        actor=environ.get("GITHUB_ACTOR", ""),
     )

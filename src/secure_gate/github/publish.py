@@ -152,10 +152,11 @@ def post_comment(ctx: GitHubContext, report: Report, console: Console, pointer: 
         result = upsert_comment(client, ctx.repository, event.pr_number,
                                 cap_body(body, pointer), mark)
     except ApiError as exc:
-        if exc.status == 403 and event.fork:
-            console.notice("this pull request comes from a fork, whose token is read-only: the "
-                           "PR comment was skipped (annotations, the job summary, outputs and "
-                           "the exit code are unaffected)", title="secure-gate")
+        if exc.status == 403 and (event.fork or ctx.actor == "dependabot[bot]"):
+            who = "a fork" if event.fork else "Dependabot"
+            console.notice(f"this pull request comes from {who}, whose token is read-only: "
+                           "the PR comment was skipped (annotations, the job summary, outputs "
+                           "and the exit code are unaffected)", title="secure-gate")
         elif exc.status == 403:
             console.warning(f"the PR comment was skipped: the token may not comment ({exc}); "
                             "grant `pull-requests: write`", title="secure-gate")
