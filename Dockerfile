@@ -1,7 +1,9 @@
 # The secure-gate GitHub Action: one image with the gate, its scanners and git.
 #
-# The base is the official Python image pinned by digest (python:3.12-slim-bookworm, Python
-# 3.12.13); tests swap in a local base through BASE_IMAGE. Renovate/Dependabot can bump it.
+# The base is the official Python image pinned by its multi-platform digest
+# (python:3.12-slim-bookworm, Python 3.12.13); tests swap in a local base through BASE_IMAGE.
+# Check a new digest with `docker buildx imagetools inspect python:3.12-slim-bookworm`; the
+# lock files carry cp312 wheels for x86_64 and aarch64, so both runner kinds build it.
 ARG BASE_IMAGE=python:3.12-slim-bookworm@sha256:8a7e7cc04fd3e2bd787f7f24e22d5d119aa590d429b50c95dfe12b3abe52f48b
 FROM ${BASE_IMAGE}
 
