@@ -51,6 +51,7 @@ class State:
     script: list[Scripted] = field(default_factory=list)
     seen: list[Seen] = field(default_factory=list)
     next_id: int = 1000
+    remaining: int = 1000
     base: str = ""
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -80,10 +81,17 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _reply(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
         data = json.dumps(body).encode() if body is not None else b""
+        state = self.server.state
+        # GitHub sends the rate-limit headers on every answer, refusals included.
+        every = {"x-ratelimit-limit": "1000", "x-ratelimit-remaining": str(state.remaining),
+                 "x-ratelimit-used": str(1000 - state.remaining), "x-ratelimit-reset":
+                 "1700003600", "x-ratelimit-resource": "core",
+                 "x-github-api-version-selected": "2022-11-28"}
+        every.update({k.lower(): v for k, v in (headers or {}).items()})
         self.send_response(status)
         self.send_header("Content-Type", "application/json; charset=utf-8")
         self.send_header("Content-Length", str(len(data)))
-        for key, value in (headers or {}).items():
+        for key, value in every.items():
             self.send_header(key, value)
         self.end_headers()
         self.wfile.write(data)
@@ -95,6 +103,7 @@ class _Handler(BaseHTTPRequestHandler):
         raw = self.rfile.read(length) if length else b""
         body = json.loads(raw) if raw else None
         authorised = self.headers.get("Authorization") == f"Bearer {state.token}"
+        state.remaining = max(0, state.remaining - 1)
         state.seen.append(Seen(method, parts.path, parse_qs(parts.query), authorised, body))
         for i, canned in enumerate(state.script):
             if canned.method == method and parts.path.startswith(canned.path):
