@@ -12,6 +12,7 @@ import jsonschema
 import pytest
 
 from secure_gate import cli
+from secure_gate.github import files
 from secure_gate.github.main import TOKEN_INPUT, run_github
 from tests import secrets_corpus as fake
 from tests.conftest import Repo
@@ -266,11 +267,15 @@ def test_unwritable_outputs_never_look_like_a_pass(make_repo: Callable[..., Repo
 
 def test_summary_respects_what_is_left_of_the_1_mib(vulnerable: Repo, tmp_path: Path) -> None:
     runner = Runner(tmp_path, vulnerable.root)
-    runner.summary.write_text("x" * (1024 * 1024 - 20_000))
-    run = step(runner, {})
+    earlier = files.SUMMARY_LIMIT - 16 * 1024 - 1_500  # an earlier step left 1.5 kB free
+    runner.summary.write_text("x" * earlier)
+    run = step(runner, {"json-file": "r.json"})
     assert run.code == 1
-    assert runner.summary.stat().st_size < 1024 * 1024
+    assert runner.summary.stat().st_size < files.SUMMARY_LIMIT
     assert not any("job summary" in w for w in run.warnings())
+    ours = runner.summary.read_text()[earlier:]
+    assert "secure-gate failed" in ours  # the verdict survives the cut
+    assert "Full list in this step's log" in ours and "JSON report" in ours
 
 
 def test_hostile_file_names_reach_annotations_exactly(make_repo: Callable[..., Repo],

@@ -122,7 +122,10 @@ def publish(ctx: GitHubContext, report: Report, console: Console, *, sleep: Slee
     if ctx.inputs.annotations:
         console.line(render_annotations(report, AnnotationOptions()))
     _report_files(ctx, report, console, done)
-    _summary(ctx, report, console, "Full list in the SARIF and JSON reports of this run.")
+    kept = [name for name, given in (("SARIF", ctx.inputs.sarif_file),
+                                      ("JSON", ctx.inputs.json_file)) if given]
+    _summary(ctx, report, console, "Full list in this step's log (the \"full report\" group)"
+             + (f" and the {' and '.join(kept)} report." if kept else "."))
     url = ctx.run_url
     pointer = (f"Full list in the [job summary]({url})." if url
                else "Full list in the job summary of this run.")
