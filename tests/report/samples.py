@@ -147,11 +147,13 @@ def hostile() -> Report:
     """The hostile corpus in paths, rule ids, titles, messages, reasons and notices."""
     strings = hostile_strings()
     made = []
-    for i, text in enumerate(strings):
+    for i, whole in enumerate(strings):
+        # The message carries each string whole; other fields its first 300 characters.
+        text = whole[:300]
         path = text.replace("\0", "\\0").lstrip("/") or "x"
         made.append(finding(
             SCANNERS[i % 4], text or "x", list(Severity)[i % 5], f"h{i}/{path}", i + 1,
-            title=text, message=text, blocking=i % 3 == 0, column=2, end_column=1 + i % 7,
+            title=text, message=whole, blocking=i % 3 == 0, column=2, end_column=1 + i % 7,
             new=True if i % 2 else None, new_reason=text if i % 2 else None, fix=text,
             help_uri=text, tags=("security", text),
             suppression=Suppression("baseline", text) if i % 7 == 6 else None))

@@ -130,8 +130,8 @@ def _annotation(finding: Finding, opts: AnnotationOptions) -> str:
 def _overflow(left: int, errors_left: int, per_level: int) -> str:
     extra = f" (including {plural(errors_left, 'scanner error')})" if errors_left else ""
     message = (f"{plural(left, 'more finding')}{extra} not annotated here: GitHub shows "
-               f"{per_level} annotations of each level per step. The job summary and the "
-               "SARIF report list them all.")
+               f"{plural(per_level, 'annotation')} of each level per step. The job summary "
+               "and the SARIF report list them all.")
     return _command("notice", [("title", "secure-gate")], message)
 
 
