@@ -146,3 +146,21 @@ def test_a_real_scan_of_hostile_file_names_through_every_channel(
     assert uris == paths
     _text_is_safe(result.out)
     _every_channel_is_safe(report, shared_dir)
+
+
+def test_the_cli_says_what_a_report_file_had_to_leave_out(
+        make_repo: Callable[..., Repo], run_cli: Callable[..., Any],
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from secure_gate.report import sarif as sarif_module
+
+    small = sarif_module.SarifLimits(results_per_run=1)
+    monkeypatch.setattr(sarif_module, "SarifLimits", lambda: small)
+    repo = make_repo({"a.py": "import subprocess\nsubprocess.call('x', shell=True)\n"
+                              "subprocess.call('y', shell=True)\n"})
+    out = tmp_path / "gate.sarif"
+    result = run_cli(repo.root, "scan", "--scanners", "bandit", "--sarif", str(out))
+    found = len(result.json_report["findings"])
+    assert found > 1
+    (run,) = json.loads(out.read_text())["runs"]
+    assert len(run["results"]) == 1
+    assert f"secure-gate: SARIF truncated: {found - 1} results left out" in result.err

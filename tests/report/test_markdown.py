@@ -186,3 +186,8 @@ def test_fits_unchanged_when_small() -> None:
     report = samples.every_severity()
     assert markdown_document(report).notices == ()
     assert render_markdown(report, MarkdownOptions(max_chars=60_000)) == render_markdown(report)
+
+
+def test_no_room_at_all_gives_nothing_rather_than_too_much() -> None:
+    rendered = markdown_document(samples.every_severity(), MarkdownOptions(max_bytes=40))
+    assert rendered.text == "" and rendered.notices

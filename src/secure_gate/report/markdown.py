@@ -87,7 +87,9 @@ def _cut_hard(text: str, opts: MarkdownOptions) -> str:
     room_bytes = opts.max_bytes - len(ending.encode("utf-8"))
     room_chars = (opts.max_chars - len(ending)) if opts.max_chars is not None else len(text)
     cut = text.encode("utf-8")[:max(0, room_bytes)].decode("utf-8", "ignore")[:max(0, room_chars)]
-    return cut[:cut.rfind("\n") + 1] + ending
+    out = cut[:cut.rfind("\n") + 1] + ending
+    # With no room even for that, nothing at all: an oversized summary is dropped whole.
+    return out if _fits(out, opts) else ""
 
 
 def _linker(report: Report) -> str | None:
