@@ -72,28 +72,28 @@ def terminal(text: str, *, limit: int | None = None) -> str:
 
 
 def command_data(text: str) -> str:
-    """Escape a workflow command's message exactly as the runner decodes it.
+    """Escape a workflow command's data so that the runner decodes exactly ``text``.
 
     ``%`` first, then CR and LF are percent-encoded (ActionCommand.cs ``UnescapeData``
-    reverses this exactly). ``##[`` also gets a ZERO WIDTH SPACE after its first ``#``:
-    the runner would not read it inside our own command line, but whoever prints the
-    annotation's message again in a later log would.
+    reverses this). Exactness matters: ``::add-mask::`` must register the very secret.
+    ``##[`` inside our own command line is harmless (the runner parses a line starting
+    with ``::`` as a modern command and then never looks for a legacy one in it); text
+    meant for people, such as an annotation's message, goes through :func:`terminal`
+    first, which also shows hidden characters and breaks ``##[`` for whoever prints the
+    message again.
     """
-    out = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-    return out.replace(_LEGACY, "#\u200b#[")
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
 def command_property(text: str) -> str:
     """Escape a workflow command property value; the runner decodes it back exactly.
 
-    Also ``:`` and ``,`` are percent-encoded. The value is otherwise kept as is, since a
-    ``file`` property must name the real file; ``##[`` inside it is harmless because the
-    runner parses a line that starts with ``::`` as a modern command first and never
-    looks for a legacy one in it. The runner trims the whole property list, so the
-    caller puts last a property whose value does not end in whitespace.
+    Also ``:`` and ``,`` are percent-encoded, so the value can end neither the property
+    nor the command's head. The value is otherwise kept as is, since a ``file`` property
+    must name the real file. The runner trims the whole property list, so the caller puts
+    last a property whose value does not end in whitespace.
     """
-    out = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-    return out.replace(":", "%3A").replace(",", "%2C")
+    return command_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
 _MD_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}
