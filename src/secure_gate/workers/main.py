@@ -42,6 +42,18 @@ def _preload(kind: str) -> None:
         from secure_gate.workers import secrets_task  # noqa: F401
 
 
+def _rss_kb() -> int:
+    """This process's resident size, so the pool can replace a worker that grew."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return 0
+
+
 def serve(argv: list[str]) -> int:
     """Answer requests until stdin closes."""
     # The protocol owns the real stdout; anything a tool prints goes to stderr instead.
@@ -56,7 +68,8 @@ def serve(argv: list[str]) -> int:
         request = json.loads(line)
         try:
             handler = handlers[request["kind"]]
-            answer = {"id": request["id"], "ok": True, "result": handler(request)}
+            answer = {"id": request["id"], "ok": True, "result": handler(request),
+                      "rss_kb": _rss_kb()}
         except Exception as exc:  # reported to the gate, which fails the scanner closed
             traceback.print_exc(file=sys.stderr)
             answer = {"id": request.get("id"), "ok": False,

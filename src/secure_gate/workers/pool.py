@@ -1,8 +1,8 @@
 """A pool of long-lived worker processes that run bandit and detect-secrets batches.
 
-Each worker imports the tools once and then takes batch after batch, so a large repository
-pays the tools' start-up once per core instead of once per shard, and bandit and
-detect-secrets batches share the cores from one queue. A worker that crashes or overruns its
+Each worker imports one tool once and then takes batch after batch, so a large repository
+pays the tools' start-up about once per core instead of once per shard, and bandit and
+detect-secrets batches share the cores to the end. A worker that crashes or overruns its
 deadline is killed and replaced; the batch it held fails, which fails its scanner closed.
 """
 
@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import queue
 import select
 import subprocess
 import sys
@@ -25,6 +24,10 @@ from pathlib import Path
 from typing import IO, Any, cast
 
 from secure_gate import _subprocess
+
+# A worker past this resident size is replaced after its batch (bandit alone imports in about
+# 45 MB and grows with the largest files it has parsed; detect-secrets stays near 36 MB).
+MAX_WORKER_RSS_KB = 60 * 1024
 
 
 class WorkerError(Exception):
@@ -114,19 +117,27 @@ class _Worker:
 
 
 class WorkerPool:
-    """Up to ``size`` workers, started on first use, fed from one queue."""
+    """Up to ``size`` workers, started on demand, each serving one tool at a time.
+
+    Batches wait in one queue per tool. A worker keeps serving its tool while that tool has
+    batches; when it runs dry the worker is replaced by a fresh one for the tool with the
+    most waiting work and the fewest workers. So no process ever holds both tools, and a
+    worker whose memory grew past :data:`MAX_WORKER_RSS_KB` (bandit keeps what it parsed)
+    is replaced after its batch: the pool's peak memory stays near one worker per core.
+    """
 
     def __init__(self, root: Path, size: int,
                  progress: Callable[[str, int], None] | None = None) -> None:
         self.root = root
         self.size = max(1, size)
         self.progress = progress
-        self._queue: queue.Queue[_Task | None] = queue.Queue()
+        self._queues: dict[str, deque[_Task]] = {}
+        self._serving: dict[str, int] = {}
+        self._cond = threading.Condition()
         self._threads: list[threading.Thread] = []
-        self._lock = threading.Lock()
         self._closed = False
         self._ids = iter(range(1, 1 << 62))
-        self._ready: queue.SimpleQueue[_Worker] = queue.SimpleQueue()
+        self._ready: dict[str, list[_Worker]] = {}
 
     def prestart(self, kinds: list[str]) -> None:
         """Start workers now, each importing one tool, while the gate walks the repository.
@@ -136,82 +147,119 @@ class WorkerPool:
         """
         for kind in kinds[: self.size]:
             try:
-                self._ready.put(_Worker(self.root, preload=kind))
+                worker = _Worker(self.root, preload=kind)
             except OSError:
                 return
+            with self._cond:
+                self._ready.setdefault(kind, []).append(worker)
 
     def submit(self, kind: str, payload: dict[str, Any], deadline: float,
                files: int = 0) -> Future[dict[str, Any]]:
         """Queue one batch; the future holds the tool's result or a :class:`WorkerError`."""
         task = _Task(kind, payload, deadline, files=files)
-        with self._lock:
+        with self._cond:
             if self._closed:
                 raise RuntimeError("pool is closed")
-            pending = self._queue.qsize() + 1
-            if len(self._threads) < self.size and pending > 0:
+            self._queues.setdefault(kind, deque()).append(task)
+            if len(self._threads) < self.size:
                 thread = threading.Thread(target=self._serve, daemon=True,
                                           name=f"worker-{len(self._threads)}")
                 self._threads.append(thread)
                 thread.start()
-        self._queue.put(task)
+            self._cond.notify()
         return task.future
+
+    def _next(self, current: str | None) -> _Task | None:
+        """The next batch for a worker serving ``current`` (called with the lock held)."""
+        while True:
+            if current is not None and self._queues.get(current):
+                return self._queues[current].popleft()
+            waiting = [k for k, q in self._queues.items() if q]
+            if waiting:
+                kind = min(waiting, key=lambda k: (self._serving.get(k, 0),
+                                                   -len(self._queues[k])))
+                return self._queues[kind].popleft()
+            if self._closed:
+                return None
+            self._cond.wait()
+
+    def _take_ready(self, kind: str) -> _Worker | None:
+        with self._cond:
+            ready = self._ready.get(kind)
+            return ready.pop() if ready else None
 
     def _serve(self) -> None:
         worker: _Worker | None = None
+        current: str | None = None
         try:
             while True:
-                task = self._queue.get()
-                if task is None:
-                    return
+                with self._cond:
+                    task = self._next(current)
+                    if task is None:
+                        return
+                    if task.kind != current:
+                        if current is not None:
+                            self._serving[current] -= 1
+                        current = task.kind
+                        self._serving[current] = self._serving.get(current, 0) + 1
+                        switch = True
+                    else:
+                        switch = False
                 if not task.future.set_running_or_notify_cancel():
                     continue
+                if switch and worker is not None:
+                    worker.kill()  # never one process holding both tools
+                    worker = None
+                if worker is None:
+                    worker = self._take_ready(task.kind)
                 if worker is None:
                     try:
-                        worker = self._ready.get_nowait()
-                    except queue.Empty:
-                        try:
-                            worker = _Worker(self.root)
-                        except OSError as exc:
-                            task.future.set_exception(
-                                WorkerError(f"could not start a worker: {exc}"))
-                            continue
-                request = {"id": next(self._ids), "kind": task.kind, **task.payload}
-                try:
-                    answer = worker.call(request, task.deadline)
-                except TimeoutError:
-                    worker.kill()
-                    worker = None
-                    task.future.set_exception(WorkerError("timed out"))
-                    continue
-                except (WorkerError, ValueError) as exc:
-                    worker.kill()
-                    worker = None
-                    task.future.set_exception(exc if isinstance(exc, WorkerError)
-                                              else WorkerError(f"bad answer from worker: {exc}"))
-                    continue
-                if answer.get("ok"):
-                    task.future.set_result(answer["result"])
-                else:
-                    task.future.set_exception(WorkerError(str(answer.get("error"))))
-                if self.progress is not None:
-                    self.progress(task.kind, task.files)
+                        worker = _Worker(self.root, preload=task.kind)
+                    except OSError as exc:
+                        task.future.set_exception(
+                            WorkerError(f"could not start a worker: {exc}"))
+                        continue
+                worker = self._run(worker, task)
         finally:
             if worker is not None:
                 # Workers hold no state worth a graceful exit (an interpreter tearing down
                 # bandit and detect-secrets takes longer than a one-file hook's whole scan).
                 worker.kill()
 
+    def _run(self, worker: _Worker, task: _Task) -> _Worker | None:
+        """Run one batch; returns the worker if it may take another."""
+        request = {"id": next(self._ids), "kind": task.kind, **task.payload}
+        try:
+            answer = worker.call(request, task.deadline)
+        except TimeoutError:
+            worker.kill()
+            task.future.set_exception(WorkerError("timed out"))
+            return None
+        except (WorkerError, ValueError) as exc:
+            worker.kill()
+            task.future.set_exception(exc if isinstance(exc, WorkerError)
+                                      else WorkerError(f"bad answer from worker: {exc}"))
+            return None
+        if answer.get("ok"):
+            task.future.set_result(answer["result"])
+        else:
+            task.future.set_exception(WorkerError(str(answer.get("error"))))
+        if self.progress is not None:
+            self.progress(task.kind, task.files)
+        if int(answer.get("rss_kb", 0)) > MAX_WORKER_RSS_KB:
+            worker.kill()
+            return None
+        return worker
+
     def close(self) -> None:
         """Stop the workers after the queued batches (call once the scan is over)."""
-        with self._lock:
+        with self._cond:
             self._closed = True
+            self._cond.notify_all()
             threads = list(self._threads)
-        for _ in threads:
-            self._queue.put(None)
+            ready = [w for workers in self._ready.values() for w in workers]
+            self._ready.clear()
         for thread in threads:
             thread.join(timeout=10)
-        while True:  # prestarted workers that never got a batch
-            try:
-                self._ready.get_nowait().kill()
-            except queue.Empty:
-                break
+        for worker in ready:  # prestarted workers that never got a batch
+            worker.kill()
