@@ -110,7 +110,7 @@ def test_yaml_wins_over_pyproject(tmp_path: Path) -> None:
         ("scanners: {bandit: {timeout: 0}}\n", "scanners.bandit.timeout",
          "expected a number greater than 0"),
         ("scanners: {bandit: {level: low}}\n", "scanners.bandit.level",
-         "unknown option (allowed: enabled, timeout)"),
+         "unknown option (allowed: enabled, timeout, exclude)"),
         ("scanners: {detect-secrets: {exclude-lines: ['(']}}\n",
          "scanners.detect-secrets.exclude-lines", "not a valid regular expression"),
         ("rules: {B101: off}\n", "rules.B101", "with 'severity' and/or 'enabled'"),

@@ -28,6 +28,7 @@ class ScannerConfig:
     enabled: bool = True
     timeout: float | None = None
     options: Mapping[str, Any] = field(default_factory=dict)
+    exclude: tuple[str, ...] = ()  # globs only this scanner skips (on top of `exclude`)
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,7 +142,8 @@ def _read(path: Path, shown: str) -> Mapping[str, Any] | None:
             return None
         return _as_mapping(table, shown, "[tool.secure-gate]")
     try:
-        document = yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
+        # _StrictLoader is a SafeLoader subclass: no object construction.
+        document = yaml.load(text, Loader=_StrictLoader)  # noqa: S506  # nosec B506
     except yaml.YAMLError as exc:
         raise ConfigError(shown, None, f"not valid YAML: {exc}") from None
     if document is None:
@@ -256,21 +258,25 @@ def _scanners(value: object, fail: Any) -> dict[str, ScannerConfig]:
             section = opt.mapping(body)
         except opt.OptionError as exc:
             raise fail(where, f"{exc} (or true/false)") from None
-        allowed = ("enabled", "timeout", *cls.options)
+        allowed = ("enabled", "timeout", "exclude", *cls.options)
         enabled, timeout, chosen = True, None, dict(defaults)
+        excluded: tuple[str, ...] = ()
         for key, item in section.items():
             try:
                 if key == "enabled":
                     enabled = opt.boolean(True, "").parse(item)
                 elif key == "timeout":
                     timeout = float(opt.number(0, "").parse(item))
+                elif key == "exclude":
+                    excluded = opt.string_list("", check=_check_glob).parse(item)
                 elif key in cls.options:
                     chosen[key] = cls.options[key].parse(item)
                 else:
                     raise fail(f"{where}.{key}", f"unknown option (allowed: {', '.join(allowed)})")
             except opt.OptionError as exc:
                 raise fail(f"{where}.{key}", str(exc)) from None
-        out[name] = ScannerConfig(enabled=enabled, timeout=timeout, options=chosen)
+        out[name] = ScannerConfig(enabled=enabled, timeout=timeout, options=chosen,
+                                  exclude=excluded)
     # Scanners the file does not mention get their defaults from Config.scanner(), lazily.
     return out
 

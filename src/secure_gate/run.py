@@ -14,6 +14,7 @@ from typing import Any
 from secure_gate import __version__, cache, files, policy
 from secure_gate.config import Config
 from secure_gate.errors import ScannerError
+from secure_gate.globs import GlobSet
 from secure_gate.model import Finding, Policy, Report, ScannerResult, Status, assign_fingerprints
 from secure_gate.progress import Progress
 from secure_gate.scanners import SCANNERS, get
@@ -161,6 +162,11 @@ def collect(config: Config, options: RunOptions) -> Collected:
         timeout = settings.timeout or scanner.default_timeout
         version = scanner.version()
         chosen = scanner.select(fileset, scanner_options)
+        skipped_here = 0
+        if settings.exclude:
+            own = GlobSet(settings.exclude)
+            kept = tuple(f for f in chosen if not own.matches(f.path))
+            skipped_here, chosen = len(chosen) - len(kept), kept
         if not chosen and not getattr(scanner, "runs_without_files", False):
             results[name] = ScannerResult(name, version, Status.SKIPPED,
                                           "no files for this scanner", 0.0)
@@ -189,6 +195,8 @@ def collect(config: Config, options: RunOptions) -> Collected:
         notes = [*outcome.notes, *(describe(outcome.stats, fileset) if describe else [])]
         if store is not None and store.hits:
             notes.append(f"{store.hits} of {len(chosen)} file(s) from the result cache")
+        if skipped_here:
+            notes.append(f"{skipped_here} file(s) skipped by scanners.{name}.exclude")
         results[name] = ScannerResult(
             name=name, version=version, status=status, message=message,
             duration_s=round(duration, 3), findings=tuple(outcome.findings),

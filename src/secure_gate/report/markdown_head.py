@@ -20,7 +20,7 @@ def head(report: Report) -> str:
 
 
 def _verdict(report: Report) -> str:
-    threshold = report.policy.fail_on.label if report.policy.fail_on else "never"
+    threshold = report.policy.fail_on_label
     total = plural(len(report.findings), "finding")
     reasons = "; ".join(markdown(r, limit=1000) for r in report.reasons)
     if report.passed:

@@ -21,7 +21,7 @@ PROJECT_URI = "https://github.com/secure-gate/secure-gate"
 INFORMATION_URIS = {
     "bandit": "https://bandit.readthedocs.io/",
     "pip-audit": "https://github.com/pypa/pip-audit",
-    "detect-secrets": "https://github.com/Yelp/detect-secrets",
+    "detect-secrets": "https://github.com/Yelp/detect-secrets",  # pragma: allowlist secret
 }
 
 
