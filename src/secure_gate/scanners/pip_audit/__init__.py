@@ -6,17 +6,19 @@ import contextlib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from secure_gate import options as opt
 from secure_gate.advisories.db import AdvisoryDB, AdvisoryDBError
-from secure_gate.advisories.server import OsvServer
 from secure_gate.errors import ScannerError, UsageError
 from secure_gate.files import FileSet, RepoFile
 from secure_gate.manifests import discover
 from secure_gate.options import Option
 from secure_gate.scanners.base import ScanJob, ScanOutcome, package_version
 from secure_gate.scanners.pip_audit import findings, runs
+
+if TYPE_CHECKING:  # http.server is imported only when an offline database is served
+    from secure_gate.advisories.server import OsvServer
 
 PYPI_LABEL = "PyPI's vulnerability service (pip-audit's default)"
 
@@ -50,6 +52,8 @@ def data_source(options: Mapping[str, Any], root: Path) -> Iterator[Source]:
             db = AdvisoryDB.load(path if path.is_absolute() else root / path, shown=db_path)
         except AdvisoryDBError as exc:
             raise ScannerError(f"advisory database {exc}") from None
+        from secure_gate.advisories.server import OsvServer
+
         with OsvServer(db) as server:
             yield Source(runs.Service(("-s", "osv", "--osv-url", server.url),
                                       f"the offline advisory database {db_path} (served at "
