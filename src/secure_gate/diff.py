@@ -226,7 +226,7 @@ def compare(config: Config, options: run.RunOptions, collected: run.Collected) -
             runs.append((whole, written))
         for names, listing in runs:
             base_run = replace(options, root=into, listing=tuple(listing), scanners=tuple(names),
-                               paths=(), diff_base=None)
+                               paths=(), diff_base=None, pool=None)
             result = run.collect(config, base_run)
             for scanner in result.results:
                 if scanner.status is Status.ERROR:

@@ -15,6 +15,7 @@ from secure_gate.errors import EXIT_PASSED, GateError
 from secure_gate.model import Report
 from secure_gate.report.escape import terminal
 from secure_gate.report.hook import render_hook
+from secure_gate.workers.pool import WorkerPool
 
 _ZERO = "0" * 40
 
@@ -43,7 +44,7 @@ def _options(args: argparse.Namespace, root: Path) -> tuple[Config, run.RunOptio
     return config, options
 
 
-def run_hook(args: argparse.Namespace) -> int:
+def run_hook(args: argparse.Namespace, pool: WorkerPool | None = None) -> int:
     """Dispatch: files given by pre-commit, the index (``--staged``) or pushed refs."""
     if args.staged and args.pre_push:
         raise GateError("--staged and --pre-push do not go together")
@@ -53,7 +54,7 @@ def run_hook(args: argparse.Namespace) -> int:
         return _pre_push(args, sys.stdin.read())
     from secure_gate import cli
 
-    return _emit(cli.run_scan(args))
+    return _emit(cli.run_scan(args, pool))
 
 
 def _staged(args: argparse.Namespace) -> int:

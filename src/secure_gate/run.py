@@ -41,6 +41,7 @@ class RunOptions:
     listing: tuple[str, ...] | None = None
     diff_base: str | None = None
     progress: Progress | None = None
+    pool: WorkerPool | None = None  # workers already started (a hook); collect() closes it
 
 
 def selected_scanners(config: Config, chosen: Sequence[str] | None) -> list[str]:
@@ -142,8 +143,8 @@ def _merge(first: ScanOutcome, second: ScanOutcome) -> ScanOutcome:
 def collect(config: Config, options: RunOptions) -> Collected:
     """Walk the repository once and run every selected scanner concurrently."""
     names = selected_scanners(config, options.scanners)
-    early = WorkerPool(options.root, max(1, options.jobs))
-    if options.cache_dir is None:
+    early = options.pool or WorkerPool(options.root, max(1, options.jobs))
+    if options.cache_dir is None and options.pool is None:
         # Without a cache every file needs the tools: workers start importing them now, in
         # parallel with the walk. With one, they start only if some file is not cached.
         early.prestart([n for n in names if getattr(get(n), "per_file", False)])
