@@ -59,7 +59,8 @@ class Scanner(Protocol):
     ``diff_by_line = True`` when a finding is new exactly when its own line changed (pinned
     dependencies); ``runs_without_files = True`` to be called even when ``select`` is empty.
     An optional ``describe(stats, fileset) -> list[str]`` turns merged counters (fresh and
-    cached) into report notes.
+    cached) into report notes; an optional static ``check_options(options) -> str | None``
+    names options that do not go together (a configuration error, exit 2).
     """
 
     name: ClassVar[str]

@@ -106,6 +106,13 @@ class PipAuditScanner:
                                       minimum=1, integer=True),
     }
 
+    @staticmethod
+    def check_options(options: Mapping[str, Any]) -> str | None:
+        """Options that do not go together (the config loader turns this into exit 2)."""
+        if options.get("osv-url") and options.get("advisory-db"):
+            return "osv-url and advisory-db do not go together: choose one"
+        return None
+
     def version(self) -> str | None:
         """pip-audit's installed version."""
         return package_version("pip-audit")
