@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
-from secure_gate import __version__
+from secure_gate import __version__, options
 from secure_gate.errors import ScannerError
 from secure_gate.files import FileSet, RepoFile
 from secure_gate.manifests.discover import manifest_kind
@@ -35,6 +35,21 @@ _DOCKERFILE = re.compile(r"(?:Dockerfile|Containerfile)(?:\..+)?|.+\.(?:Dockerfi
 _PYTHON_RULES: tuple[Callable[[Module], list[Hit]], ...] = (
     logging_rule.check, errors_rule.check, hashing_rule.check, settings_rule.check)
 _KINDS = ("python", "dockerfile", "workflow", "env", "manifest")
+# Tests and fixtures are not deployed: their credentials are fake, their handlers and images
+# exist to be tested. detect-secrets still reads every file for real secrets.
+TEST_FOLDERS = frozenset({"test", "tests", "testing", "fixtures", "testdata", "test_data",
+                          "__tests__"})
+
+
+def is_test_path(path: str) -> bool:
+    """A test module (``test_*.py``, ``*_test.py``, ``tests.py``, ``conftest.py``) or any
+    file under a folder named like :data:`TEST_FOLDERS` or starting with ``test_``."""
+    *folders, name = path.lower().split("/")
+    if any(f in TEST_FOLDERS or f.startswith("test_") for f in folders):
+        return True
+    stem = name.rsplit(".", 1)[0] if name.endswith((".py", ".pyw")) else None
+    return stem is not None and (stem.startswith("test_") or stem.endswith("_test")
+                                 or stem in ("tests", "conftest"))
 
 
 def file_kind(path: str) -> str | None:
@@ -68,15 +83,21 @@ class PracticesScanner:
     name: ClassVar[str] = rules.SCANNER
     description: ClassVar[str] = "secure-coding practices no other scanner checks"
     default_timeout: ClassVar[float] = 600.0
-    options: ClassVar[Mapping[str, Option]] = {}
+    options: ClassVar[Mapping[str, Option]] = {
+        "test-files": options.boolean(
+            False, "also check test modules and files under tests/ and fixtures/ folders"),
+    }
 
     def version(self) -> str | None:
         """The checks are secure-gate's own, so its version is theirs."""
         return __version__
 
     def select(self, fileset: FileSet, options: Mapping[str, Any]) -> tuple[RepoFile, ...]:
-        """Python files, Dockerfiles, workflows, .env files and dependency manifests."""
-        return tuple(f for f in fileset.files if file_kind(f.path) is not None)
+        """Python files, Dockerfiles, workflows, .env files and dependency manifests, without
+        tests and fixtures unless ``test-files`` is on."""
+        tests = bool(options.get("test-files", False))
+        return tuple(f for f in fileset.files if file_kind(f.path) is not None
+                     and (tests or not is_test_path(f.path)))
 
     def scan(self, job: ScanJob) -> ScanOutcome:
         """Check every selected file; one that cannot be read or parsed is an error."""
@@ -115,6 +136,10 @@ class PracticesScanner:
             self._not_ignored(job, min(triggers, key=lambda t: (t.path, t.line or 0)), outcome)
         for kind in _KINDS:
             outcome.stats[f"{kind}_files"] = len(groups[kind])
+        if not job.options.get("test-files", False):
+            outcome.stats["test_files_skipped"] = sum(
+                1 for f in job.fileset.files
+                if file_kind(f.path) is not None and is_test_path(f.path))
         return outcome
 
     def _python(self, repo_file: RepoFile, outcome: ScanOutcome) -> list[env_files.Trigger]:
@@ -122,7 +147,7 @@ class PracticesScanner:
             source = repo_file.abspath.read_bytes()
             module = Module.parse(repo_file.path, source)
             hits = [hit for check in _PYTHON_RULES for hit in check(module)]
-            triggers = env_files.dotenv_calls(repo_file.path, module.tree)
+            triggers = env_files.dotenv_calls(module)
         except OSError as exc:
             outcome.errors.append(f"practices: {repo_file.path} cannot be read: {exc}")
             return []
@@ -166,6 +191,11 @@ class PracticesScanner:
 
     def describe(self, stats: Mapping[str, int], fileset: FileSet) -> list[str]:
         """Inline suppressions are counted so that the report shows them."""
-        silenced = stats.get("nosec", 0)
-        return [f"{silenced} result(s) silenced by `# nosec` comments"] if silenced else []
+        notes = []
+        if silenced := stats.get("nosec", 0):
+            notes.append(f"{silenced} result(s) silenced by `# nosec` comments")
+        if skipped := stats.get("test_files_skipped", 0):
+            notes.append(f"{skipped} test file(s) not checked (scanners.practices.test-files: "
+                         "true checks them)")
+        return notes
 

@@ -16,7 +16,8 @@ from pathlib import Path
 from secure_gate.files import RepoFile
 from secure_gate.manifests.discover import parse_manifest
 from secure_gate.model import Confidence
-from secure_gate.scanners.practices import gitignore
+from secure_gate.scanners.practices import flow, gitignore
+from secure_gate.scanners.practices.pysource import Module
 from secure_gate.scanners.practices.rules import ENV_FILE_COMMITTED, ENV_FILE_NOT_IGNORED, Hit
 
 TEMPLATE_WORDS = frozenset({
@@ -71,17 +72,10 @@ class Trigger:
         return f"{self.what} in {self.path}" + (f":{self.line}" if self.line else "")
 
 
-def dotenv_calls(path: str, tree: ast.Module) -> list[Trigger]:
+def dotenv_calls(module: Module) -> list[Trigger]:
     """Calls of ``load_dotenv``/``dotenv_values`` (a definition alone is not a use)."""
-    out = []
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Call):
-            func = node.func
-            name = func.id if isinstance(func, ast.Name) else (
-                func.attr if isinstance(func, ast.Attribute) else None)
-            if name in DOTENV_CALLS:
-                out.append(Trigger(path, node.lineno, f"a {name}() call"))
-    return out
+    return [Trigger(module.path, node.lineno, f"a {flow.callee_name(node)}() call")
+            for node in module.nodes(ast.Call) if flow.callee_name(node) in DOTENV_CALLS]
 
 
 def dotenv_dependency(repo_file: RepoFile, kind: str, text: str) -> list[Trigger]:

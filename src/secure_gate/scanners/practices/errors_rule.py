@@ -18,7 +18,7 @@ from collections.abc import Iterator
 
 from secure_gate.model import Confidence
 from secure_gate.scanners.practices import flow
-from secure_gate.scanners.practices.pysource import Module, source_of, walk_scope
+from secure_gate.scanners.practices.pysource import FUNCTIONS, Module, source_of
 from secure_gate.scanners.practices.rules import ERROR_DETAILS_EXPOSED, Hit
 
 ROUTE_DECORATORS = frozenset({
@@ -49,14 +49,20 @@ def _returned(node: ast.AST | None) -> list[ast.AST]:
     return [node] if node is not None else []
 
 
-def is_handler(func: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
-    """A route-decorated function, or one that returns a response object somewhere."""
-    for decorator in func.decorator_list:
-        if flow.callee_name(decorator) in ROUTE_DECORATORS:
-            return True
-    return any(isinstance(node, ast.Return) and any(_is_response_call(v)
-                                                    for v in _returned(node.value))
-               for node in walk_scope(func))
+def handlers(module: Module) -> set[ast.AST]:
+    """Route-decorated functions, and functions that return a response object somewhere."""
+    found: set[ast.AST] = set()
+    functions: list[ast.FunctionDef | ast.AsyncFunctionDef] = [
+        *module.nodes(ast.FunctionDef), *module.nodes(ast.AsyncFunctionDef)]
+    for func in functions:
+        if any(flow.callee_name(d) in ROUTE_DECORATORS for d in func.decorator_list):
+            found.add(func)
+    for node in module.nodes(ast.Return):
+        if any(_is_response_call(v) for v in _returned(node.value)):
+            scope = module.scope_of(node)
+            if isinstance(scope, FUNCTIONS):
+                found.add(scope)
+    return found
 
 
 def _is_broad(handler: ast.ExceptHandler) -> bool:
@@ -140,16 +146,19 @@ def _statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:
             yield from _statements(case.body)
 
 
-def _sink(statement: ast.stmt) -> ast.AST | None:
-    """The value a statement sends to the client: a return, a raised HTTP error, abort()."""
+def _sink(statement: ast.stmt) -> list[ast.expr]:
+    """What a statement sends to the client: a return value, or the arguments of a raised
+    HTTP error or of ``abort()``."""
     if isinstance(statement, ast.Return):
-        return statement.value
-    if isinstance(statement, ast.Raise) and isinstance(statement.exc, ast.Call):
-        name = flow.callee_name(statement.exc) or ""
-        return statement.exc if name.endswith(RAISED_RESPONSES) else None
-    if isinstance(statement, ast.Expr) and flow.callee_name(statement.value) == "abort":
-        return statement.value
-    return None
+        return [statement.value] if statement.value is not None else []
+    call = None
+    if (isinstance(statement, ast.Raise) and isinstance(statement.exc, ast.Call)
+            and (flow.callee_name(statement.exc) or "").endswith(RAISED_RESPONSES)):
+        call = statement.exc
+    elif (isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Call)
+            and flow.callee_name(statement.value) == "abort"):
+        call = statement.value
+    return [*call.args, *(k.value for k in call.keywords)] if call is not None else []
 
 
 def _check_handler(module: Module, handler: ast.ExceptHandler) -> Iterator[Hit]:
@@ -166,10 +175,7 @@ def _check_handler(module: Module, handler: ast.ExceptHandler) -> Iterator[Hit]:
                     else:
                         exposure.tainted.pop(target.id, None)
             continue
-        sink = _sink(statement)
-        if sink is None:
-            continue
-        found = list(exposure.details(sink))
+        found = [d for value in _sink(statement) for d in exposure.details(value)]
         if found:
             what = ", ".join(dict.fromkeys(d for _, d in found))
             yield module.hit(
@@ -177,17 +183,18 @@ def _check_handler(module: Module, handler: ast.ExceptHandler) -> Iterator[Hit]:
                 f"The response carries the exception's details ({what}): internal errors "
                 "tell an attacker about the code, libraries, queries and data behind it. Log "
                 "the exception on the server and answer with a generic message.",
-                f"{what}\n{source_of(sink)}", fix=FIX, confidence=Confidence.MEDIUM)
+                f"{what}\n{source_of(statement)}", fix=FIX, confidence=Confidence.MEDIUM)
 
 
 def check(module: Module) -> list[Hit]:
     """Hits in every handler's ``except`` blocks (each nested block is checked on its own)."""
+    excepts = module.nodes(ast.ExceptHandler)
+    if not excepts:
+        return []
+    functions = handlers(module)
     hits: dict[tuple[int | None, int | None], Hit] = {}
-    for func in ast.walk(module.tree):
-        if not isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)) or not is_handler(func):
-            continue
-        for node in walk_scope(func):
-            if isinstance(node, ast.ExceptHandler):
-                for hit in _check_handler(module, node):
-                    hits.setdefault((hit.line, hit.column), hit)  # nested blocks: once
+    for node in excepts:
+        if module.scope_of(node) in functions:
+            for hit in _check_handler(module, node):
+                hits.setdefault((hit.line, hit.column), hit)  # nested blocks: once
     return list(hits.values())

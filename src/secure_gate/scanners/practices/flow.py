@@ -72,6 +72,8 @@ def named_values(node: ast.AST, wanted: Callable[[str], bool]) -> Iterator[Named
     elif isinstance(node, ast.JoinedStr):
         for part in node.values:
             yield from named_values(part, wanted)
+    elif isinstance(node, ast.NamedExpr) and wanted(node.target.id):
+        yield node, node.target.id
     elif isinstance(node, (ast.FormattedValue, ast.NamedExpr, ast.Await, ast.Starred)):
         yield from named_values(node.value, wanted)
     elif isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Mod)):

@@ -10,7 +10,7 @@ import ast
 
 from secure_gate.model import Confidence
 from secure_gate.scanners.practices import flow, names
-from secure_gate.scanners.practices.pysource import SCOPES, Module, source_of, walk_scope
+from secure_gate.scanners.practices.pysource import SCOPES, Module, source_of
 from secure_gate.scanners.practices.rules import FAST_HASH, Hit
 
 FAST = frozenset({"sha224", "sha256", "sha384", "sha512", "sha512_224", "sha512_256",
@@ -28,16 +28,16 @@ FIX = ("use a password hashing function: argon2-cffi's PasswordHasher, bcrypt.ha
 class _Hashlib:
     """How this module can reach hashlib: ``import hashlib [as h]``, ``from hashlib import``."""
 
-    def __init__(self, tree: ast.Module) -> None:
+    def __init__(self, module: Module) -> None:
         self.modules: set[str] = set()
         self.functions: dict[str, str] = {}  # local name → hashlib function name
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Import):
-                for alias in node.names:
-                    if alias.name == "hashlib":
-                        self.modules.add(alias.asname or "hashlib")
-            elif isinstance(node, ast.ImportFrom) and node.module == "hashlib":
-                for alias in node.names:
+        for node in module.nodes(ast.Import):
+            for alias in node.names:
+                if alias.name == "hashlib":
+                    self.modules.add(alias.asname or "hashlib")
+        for imported in module.nodes(ast.ImportFrom):
+            if imported.module == "hashlib":
+                for alias in imported.names:
                     self.functions[alias.asname or alias.name] = alias.name
 
     def algorithm(self, call: ast.Call) -> str | None:
@@ -91,38 +91,33 @@ def _password_in(value: ast.AST | None) -> str | None:
 
 
 def check(module: Module) -> list[Hit]:
-    """Hits for fast digests of password-named values, per scope for ``h.update()``."""
-    lib = _Hashlib(module.tree)
+    """Hits for fast digests of password-named values; ``h.update()`` on a variable the same
+    scope assigned a fast hash object to."""
+    lib = _Hashlib(module)
     if not lib.modules and not lib.functions:
         return []
+    hashers: dict[tuple[ast.AST, str], str] = {}  # (scope, variable) → algorithm
+    for assign in module.nodes(ast.Assign):
+        algorithm = lib.algorithm(assign.value) if isinstance(assign.value, ast.Call) else None
+        for target in assign.targets:
+            if algorithm and isinstance(target, ast.Name):
+                hashers[(module.scope_of(assign), target.id)] = algorithm
     hits: list[Hit] = []
-    scopes: list[ast.AST] = [module.tree, *(n for n in ast.walk(module.tree)
-                                            if isinstance(n, (ast.FunctionDef, ast.ClassDef,
-                                                              ast.AsyncFunctionDef)))]
-    for scope in scopes:
-        hashers: dict[str, str] = {}  # variable → algorithm of the hash object it holds
-        calls = [n for n in walk_scope(scope) if isinstance(n, ast.Call)]
-        for node in walk_scope(scope):
-            if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
-                algorithm = lib.algorithm(node.value)
-                for target in node.targets:
-                    if algorithm and isinstance(target, ast.Name):
-                        hashers[target.id] = algorithm
-        for call in calls:
-            algorithm = lib.algorithm(call)
-            if algorithm is not None:
-                is_new = flow.callee_name(call) == "new" or (
-                    isinstance(call.func, ast.Name) and lib.functions.get(call.func.id) == "new")
-                name = _password_in(_data(call, True, is_new))
-            elif isinstance(call.func, ast.Attribute) and call.func.attr == "update":
-                receiver = call.func.value
-                if isinstance(receiver, ast.Name):
-                    algorithm = hashers.get(receiver.id)
-                elif isinstance(receiver, ast.Call):
-                    algorithm = lib.algorithm(receiver)
-                name = _password_in(_data(call, False, False)) if algorithm else None
-            else:
-                continue
-            if algorithm and name and not _inside_kdf(module, call):
-                hits.append(_hit(module, call, algorithm, name))
+    for call in module.nodes(ast.Call):
+        algorithm = lib.algorithm(call)
+        if algorithm is not None:
+            is_new = (flow.callee_name(call) == "new" or (
+                isinstance(call.func, ast.Name) and lib.functions.get(call.func.id) == "new"))
+            name = _password_in(_data(call, True, is_new))
+        elif isinstance(call.func, ast.Attribute) and call.func.attr == "update":
+            receiver = call.func.value
+            if isinstance(receiver, ast.Name):
+                algorithm = hashers.get((module.scope_of(call), receiver.id))
+            elif isinstance(receiver, ast.Call):
+                algorithm = lib.algorithm(receiver)
+            name = _password_in(_data(call, False, False)) if algorithm else None
+        else:
+            continue
+        if algorithm and name and not _inside_kdf(module, call):
+            hits.append(_hit(module, call, algorithm, name))
     return hits

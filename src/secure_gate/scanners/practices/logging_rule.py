@@ -6,7 +6,7 @@ import ast
 
 from secure_gate.model import Confidence
 from secure_gate.scanners.practices import flow, names
-from secure_gate.scanners.practices.pysource import Module, source_of
+from secure_gate.scanners.practices.pysource import Module, source_of, walk_scope
 from secure_gate.scanners.practices.rules import CREDENTIAL_LOGGED, Hit
 
 LOG_METHODS = frozenset({"debug", "info", "warning", "warn", "error", "exception", "critical",
@@ -42,17 +42,68 @@ def logging_call(node: ast.Call) -> str | None:
     return f"{name}.{func.attr}"
 
 
+def _bindings(scope: ast.AST) -> tuple[frozenset[str], frozenset[str]]:
+    """(names bound only to literals, names bound to anything else) in one scope."""
+    literal: set[str] = set()
+    other: set[str] = set()
+    value: ast.expr | None
+    for node in walk_scope(scope):
+        if isinstance(node, ast.Assign):
+            targets, value = node.targets, node.value
+        elif isinstance(node, (ast.AnnAssign, ast.AugAssign, ast.NamedExpr)):
+            targets, value = [node.target], node.value
+        elif isinstance(node, (ast.For, ast.AsyncFor, ast.comprehension)):
+            targets, value = [node.target], None
+        elif isinstance(node, ast.withitem) and node.optional_vars is not None:
+            targets, value = [node.optional_vars], None
+        elif isinstance(node, ast.arg):
+            other.add(node.arg)
+            continue
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            other.update((a.asname or a.name).split(".")[0] for a in node.names)
+            continue
+        else:
+            continue
+        bound = {n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)}
+        (literal if isinstance(value, ast.Constant) else other).update(bound)
+    return frozenset(literal - other), frozenset(other)
+
+
+def _is_literal(module: Module, scope: ast.AST, name: str,
+                cache: dict[ast.AST, tuple[frozenset[str], frozenset[str]]]) -> bool:
+    """A name a scope binds only to literals, or a module-level literal it does not rebind:
+    a hard-coded value is not a runtime secret leaking through a log (detect-secrets and
+    bandit already look at literals)."""
+    for where in (scope, module.tree):
+        if where not in cache:
+            cache[where] = _bindings(where)
+        literal, other = cache[where]
+        if name in literal:
+            return True
+        if name in other:
+            return False
+    return False
+
+
 def check(module: Module) -> list[Hit]:
     """One hit per logging call that shows a credential, naming what it shows."""
     hits: list[Hit] = []
-    for node in ast.walk(module.tree):
-        if not isinstance(node, ast.Call):
-            continue
+    cache: dict[ast.AST, tuple[frozenset[str], frozenset[str]]] = {}
+    lexical = names.is_lexical_module(module.path)
+
+    def wanted(name: str) -> bool:
+        return names.is_credential(name, lexical=lexical)
+
+    for node in module.nodes(ast.Call):
         how = logging_call(node)
         if how is None:
             continue
         skip = _PRINT_OPTIONS if how == "print" else _LOG_OPTIONS
-        found = list(flow.arguments(node, names.is_credential, skip))
+        found = list(flow.arguments(node, wanted, skip))
+        if found and any(isinstance(n, ast.Name) for n, _ in found):
+            scope = module.scope_of(node)
+            found = [(n, name) for n, name in found if not (
+                isinstance(n, ast.Name) and _is_literal(module, scope, n.id, cache))]
         if not found:
             continue
         shown = sorted({name for _, name in found})

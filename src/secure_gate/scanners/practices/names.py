@@ -6,10 +6,10 @@ import re
 from functools import lru_cache
 
 # The head noun (last word) decides: `password_hash` is a hash, `token_type` a type, while
-# `db_password` and `access_token` are the secret itself.
+# `db_password` and `access_token` are the secret itself. Plurals (`credentials`, `secrets`)
+# are mostly objects or collections whose text is not the secret: measured, they were noise.
 CREDENTIAL_HEADS = frozenset({
-    "password", "passwords", "passwd", "passphrase", "secret", "secrets", "token",
-    "credential", "credentials", "apikey", "privkey",
+    "password", "passwd", "passphrase", "secret", "token", "credential", "apikey", "privkey",
 })
 CREDENTIAL_PAIRS = frozenset({
     ("api", "key"), ("private", "key"), ("secret", "key"), ("access", "key"),
@@ -30,7 +30,10 @@ _TOKEN_QUALIFIERS = frozenset({
     "end", "prev", "previous", "current", "last", "first", "lexer", "parse", "parser",
     "syntax", "bos", "eos", "pad", "unk", "sep", "cls", "mask", "special", "input", "output",
     "max", "num", "total", "count", "stop", "split", "sentinel", "dummy", "fake", "mock",
+    "starting", "resume", "acquire", "release", "lock", "semaphore",
 })
+# In a tokenizer, lexer or parser module a bare `token` is a piece of source text.
+LEXICAL_MODULE_WORDS = ("token", "lex", "pars", "grammar", "pgen", "scan")
 _CAMEL = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
 
 
@@ -43,15 +46,24 @@ def words(name: str) -> tuple[str, ...]:
     return tuple(out)
 
 
-def is_credential(name: str) -> bool:
-    """True when ``name`` names a credential value (password, token, API key, secret...)."""
+def is_credential(name: str, *, lexical: bool = False) -> bool:
+    """True when ``name`` names a credential value (password, token, API key, secret...);
+    ``lexical``: in a tokenizer or parser, where ``token`` means a piece of source."""
     parts = words(name)
     if not parts or parts[0] in _FLAG_PREFIXES:
         return False
     head = parts[-1]
+    if head == "token":
+        return not lexical and not any(p in _TOKEN_QUALIFIERS for p in parts[:-1])
     if head in CREDENTIAL_HEADS:
-        return not (head == "token" and any(p in _TOKEN_QUALIFIERS for p in parts[:-1]))
+        return True
     return len(parts) >= 2 and (parts[-2], head) in CREDENTIAL_PAIRS
+
+
+def is_lexical_module(path: str) -> bool:
+    """A tokenizer, lexer or parser by its file name (``tokenize.py``, ``lexer.py``)."""
+    stem = path.rsplit("/", 1)[-1].rsplit(".", 1)[0].lower()
+    return any(word in stem for word in LEXICAL_MODULE_WORDS)
 
 
 def is_password(name: str) -> bool:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import ast
 import warnings
+from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from secure_gate.model import Confidence
 from secure_gate.scanners.practices.rules import Hit
@@ -13,6 +15,8 @@ from secure_gate.scanners.practices.rules import Hit
 _COMPOUND = (ast.If, ast.For, ast.AsyncFor, ast.While, ast.With, ast.AsyncWith, ast.Try,
              ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Match, ast.TryStar)
 SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
+NodeT = TypeVar("NodeT", bound=ast.AST)
 
 
 class PythonSyntaxError(ValueError):
@@ -21,12 +25,14 @@ class PythonSyntaxError(ValueError):
 
 @dataclass
 class Module:
-    """A parsed Python file and the parent of every node in it."""
+    """A parsed Python file: every node's parent, and its nodes by type (one walk for all)."""
 
     path: str
     tree: ast.Module
     source: bytes = b""
     parents: dict[ast.AST, ast.AST] = field(default_factory=dict)
+    by_type: dict[type[ast.AST], list[ast.AST]] = field(
+        default_factory=lambda: defaultdict(list))
     _lines: list[bytes] | None = field(default=None, repr=False)
 
     @classmethod
@@ -42,10 +48,30 @@ class Module:
         except (ValueError, RecursionError, MemoryError) as exc:
             raise PythonSyntaxError(f"cannot be parsed: {exc}") from None
         module = cls(path, tree, source)
-        for parent in ast.walk(tree):
-            for child in ast.iter_child_nodes(parent):
-                module.parents[child] = parent
+        parents, by_type = module.parents, module.by_type
+        stack: list[ast.AST] = [tree]
+        while stack:  # ast.walk + iter_child_nodes, inlined: this is the hot loop
+            node = stack.pop()
+            by_type[type(node)].append(node)
+            for name in node._fields:
+                value = getattr(node, name, None)
+                if isinstance(value, ast.AST):
+                    parents[value] = node
+                    stack.append(value)
+                elif isinstance(value, list):
+                    for item in value:
+                        if isinstance(item, ast.AST):
+                            parents[item] = node
+                            stack.append(item)
         return module
+
+    def nodes(self, kind: type[NodeT]) -> list[NodeT]:
+        """Every node of exactly this type, in no particular order."""
+        return self.by_type.get(kind, [])  # type: ignore[return-value]
+
+    def scope_of(self, node: ast.AST) -> ast.AST:
+        """The function, lambda, class or module whose body holds ``node``."""
+        return next((a for a in self.ancestors(node) if isinstance(a, SCOPES)), self.tree)
 
     def ancestors(self, node: ast.AST) -> Iterator[ast.AST]:
         """The node's parent, grandparent, ... up to the module."""
