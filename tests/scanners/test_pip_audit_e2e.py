@@ -252,9 +252,11 @@ def test_config_data_source_and_bad_database(make_repo: Callable[..., Any],
         "advisory database osv: broken.json: not valid JSON")
     both = "scanners:\n  pip-audit:\n    advisory-db: osv\n    osv-url: http://127.0.0.1:1/\n"
     repo.write({".secure-gate.yml": both})
-    assert "choose one" in pip_audit(run_cli(repo.root, "scan", "--scanners", "pip-audit")
-                                     )["message"]
+    rejected = run_cli(repo.root, "scan", "--scanners", "pip-audit")
+    assert rejected.code == 2  # a configuration error, found before anything runs
+    assert "scanners.pip-audit: osv-url and advisory-db do not go together" in rejected.err
     # A flag replaces the config's data source.
+    repo.write({".secure-gate.yml": "scanners:\n  pip-audit:\n    osv-url: http://127.0.0.1:1/\n"})
     replaced = scan(run_cli, repo.root)
     assert pip_audit(replaced)["status"] == "ok"
     assert {r for r, _, _, _ in found(replaced)} == {"SGTEST-LABEL-1", "SGTEST-V4-1"}
