@@ -83,3 +83,12 @@ def test_nosec_is_a_comment_line_right_above(text: str, silenced: bool) -> None:
     comments = nosec.line_comments(text.splitlines(), whole_line_only=True)
     kept, count = nosec.apply(hits, comments)
     assert (kept == [], count == 1) == (silenced, silenced)
+
+
+def test_global_args_name_the_base_and_a_bump_keeps_the_evidence() -> None:
+    digest = "@sha256:" + "cd" * 32
+    (hit,) = dockerfile.check(f"ARG BASE=python:3.12-slim{digest}\nFROM ${{BASE}}\n")
+    assert "FROM python:3.12-slim)" in hit.message
+    (bumped,) = dockerfile.check("ARG BASE=python:3.13-slim\nFROM ${BASE}\n")
+    assert bumped.evidence == hit.evidence
+    assert dockerfile.check("ARG B=gcr.io/distroless/python3:nonroot\nFROM $B\n") == []

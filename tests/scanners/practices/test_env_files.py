@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import subprocess
+import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from secure_gate.scanners.practices import env_files, gitignore
+from secure_gate import files
+from secure_gate.scanners.base import ScanJob
+from secure_gate.scanners.practices import PracticesScanner, env_files, gitignore
 from tests.scanners.practices.helpers import places, scan
 
 NAMES = [
@@ -120,3 +124,21 @@ def test_the_fingerprint_evidence_does_not_depend_on_the_trigger(tmp_path: Path)
     first = scan(tmp_path / "a", {"app.py": DOTENV_APP})
     second = scan(tmp_path / "b", {"requirements.txt": "python-dotenv\n"})
     assert first.findings[0].evidence == second.findings[0].evidence
+
+
+def test_a_copy_of_some_files_without_gitignore_is_not_judged(tmp_path: Path) -> None:
+    # The native hook scans a copy of the staged files: no .git, and .gitignore only if staged.
+    (tmp_path / "app.py").write_text(DOTENV_APP)
+    fileset = files.collect(tmp_path, listing=["app.py"])
+    scanner = PracticesScanner()
+    job = ScanJob(root=fileset.root, files=scanner.select(fileset, {}), fileset=fileset,
+                  options={}, jobs=1, deadline=time.monotonic() + 60)
+    outcome = scanner.scan(job)
+    assert outcome.findings == []
+    assert outcome.notes == ["env-file-not-ignored not checked: this scan sees only some of "
+                             "the repository's files, without .gitignore"]
+    (tmp_path / ".gitignore").write_text("build/\n")  # staged with it: read it
+    fileset = files.collect(tmp_path, listing=["app.py", ".gitignore"])
+    outcome = scanner.scan(replace(job, fileset=fileset,
+                                   files=scanner.select(fileset, {})))
+    assert places(outcome) == [("env-file-not-ignored", ".gitignore", None)]

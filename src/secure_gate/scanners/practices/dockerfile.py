@@ -41,7 +41,7 @@ class Stage:
     """A build stage: its FROM line, base image, name, variables and USER instructions."""
 
     line: int
-    image: str
+    image: str  # as written; global ARG defaults substituted when they resolve it
     name: str | None
     variables: dict[str, str] = field(default_factory=dict)
     users: list[Instruction] = field(default_factory=list)
@@ -121,13 +121,15 @@ def _assignments(keyword: str, args: str) -> dict[str, str]:
 
 
 def stages(text: str) -> list[Stage]:
-    """The build stages in order; ARGs before the first FROM are visible to every stage."""
+    """The build stages in order; ARGs before the first FROM feed FROM lines, and a stage
+    that declares one again (``ARG NAME``)."""
     global_args: dict[str, str] = {}
     out: list[Stage] = []
     for instruction in instructions(text):
         if instruction.keyword == "FROM":
             words = [w for w in instruction.args.split() if not w.startswith("--")]
             image = words[0] if words else ""
+            image = _expand(image, global_args) or image  # FROM sees the global ARGs
             name = words[2].lower() if len(words) >= 3 and words[1].lower() == "as" else None
             out.append(Stage(instruction.line, image, name))
         elif instruction.keyword in ("ARG", "ENV"):
@@ -180,7 +182,8 @@ def check(text: str) -> list[Hit]:
                      "runs as root unless the base image says otherwise: a compromised "
                      "process then owns the whole container and is one kernel bug away from "
                      "the host. Create an unprivileged user and switch to it with USER."),
-            evidence=f"no USER\n{final.image}", fix=FIX, confidence=Confidence.MEDIUM,
+            evidence="no USER in the final stage",  # one per file; stable across base bumps
+            fix=FIX, confidence=Confidence.MEDIUM,
             nosec_lines=(max(1, final.line - 1), final.line))]
     stage, user = effective
     value = _expand(user.args.strip().strip("\"'"), stage.variables)
