@@ -19,6 +19,7 @@ from tests.scanners.practices.helpers import places, scan
 NAMES = [
     (".env", True), (".env.local", True), (".env.production", True), (".env.test", True),
     (".env.dev.local", True), (".env.backup", True), (".env.prod-eu", True),
+    (".env.staging", True),
     (".env.example", False), (".env.sample", False), (".env.template", False),
     (".env.dist", False), (".env.local.example", False), (".env.tmpl", False),
     (".env.defaults", False), (".env.vault", False), (".envrc", False), ("env", False),
@@ -100,6 +101,11 @@ DOTENV_APP = "from dotenv import load_dotenv\nload_dotenv()\n"
     ({"requirements.txt": "django-environ==0.11\n"}, []),
     ({"app.py": "import os\nprint(os.environ['X'])\n"}, []),
     ({"tests/test_env.py": DOTENV_APP}, []),  # test files are not read by default
+    ({"app.py": DOTENV_APP, ".gitignore": ".env # local files\n"}, [(".gitignore", None)]),
+    ({"app.py": DOTENV_APP, ".gitignore": "/.env\n"}, []),
+    ({"app.py": DOTENV_APP, ".gitignore": ".env*\n!.env.example\n"}, []),
+    ({"requirements.txt": "python-dotenv-cli==1.0\n"}, []),
+    ({"requirements.txt": "# python-dotenv==1.1.1\n"}, []),
 ])
 def test_env_file_not_ignored(make_repo: Callable[..., Any], tree: dict[str, str],
                               expected: list[tuple[str, int | None]]) -> None:
