@@ -24,6 +24,7 @@ KINDS = [
     ("requirements/dev.in", "manifest"), ("pyproject.toml", "manifest"),
     (".env.example", None), ("Dockerfile.dockerignore", None),
     (".devcontainer/Dockerfile", None), (".github/workflows/sub/x.yml", None),
+    ("examples/app/.github/workflows/ci.yml", None),
     (".github/ci.yml", None), ("poetry.lock", None), ("README.md", None), ("app.pyi", None),
 ]
 

@@ -30,7 +30,8 @@ from secure_gate.scanners.practices.rules import Hit
 
 __all__ = ["PracticesScanner", "file_kind"]
 
-_WORKFLOW = re.compile(r"(?:^|/)\.github/workflows/[^/]+\.ya?ml")
+# GitHub runs only the workflows at the repository's root (of the scan).
+_WORKFLOW = re.compile(r"\.github/workflows/[^/]+\.ya?ml")
 _DOCKERFILE = re.compile(r"(?:Dockerfile|Containerfile)(?:\..+)?|.+\.(?:Dockerfile|Containerfile)")
 _PYTHON_RULES: tuple[Callable[[Module], list[Hit]], ...] = (
     logging_rule.check, errors_rule.check, hashing_rule.check, settings_rule.check)
