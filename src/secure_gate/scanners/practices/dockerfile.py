@@ -1,12 +1,11 @@
-"""container-runs-as-root: the user the final stage of a Dockerfile runs as.
+"""container-runs-as-root: the user the final stage of a Dockerfile runs as."""
 
-Only what that needs is parsed: parser directives (``# escape=``), comment lines, line
-continuations, heredoc bodies (skipped), ``FROM`` (stages and their names), ``ARG``/``ENV``
-defaults (to resolve ``USER $APP_USER``) and ``USER``. A final stage built ``FROM`` an
-earlier stage inherits that stage's user. A ``USER`` whose value cannot be resolved is
-given the benefit of the doubt, and so is a base image whose name says it is unprivileged
-(``nonroot``, ``non-root``, ``rootless``, ``unprivileged``), since the base decides then.
-"""
+# Only what that needs is parsed: parser directives (``# escape=``), comment lines, line
+# continuations, heredoc bodies (skipped), ``FROM`` (stages and their names), ``ARG``/``ENV``
+# defaults (to resolve ``USER $APP_USER``) and ``USER``. A final stage built ``FROM`` an
+# earlier stage inherits that stage's user. A ``USER`` whose value cannot be resolved is
+# given the benefit of the doubt, and so is a base image whose name says it is unprivileged
+# (``nonroot``, ``non-root``, ``rootless``, ``unprivileged``), since the base decides then.
 
 from __future__ import annotations
 

@@ -1,10 +1,9 @@
-"""env-file-committed and env-file-not-ignored: ``.env`` files belong to one machine, not git.
+"""env-file-committed and env-file-not-ignored: ``.env`` files belong to one machine, not git."""
 
-An environment file is named ``.env`` or ``.env.<something>``; it is a template, meant to be
-committed, when a word of ``<something>`` (split at ``.``, ``-`` and ``_``) is one of
-:data:`TEMPLATE_WORDS` (``.env.example``, ``.env.sample``, ``.env.template``, ``.env.dist``,
-``.env.local.example``, ...). A file's content is never read: its name is the finding.
-"""
+# An environment file is named ``.env`` or ``.env.<something>``; it is a template, meant to be
+# committed, when a word of ``<something>`` (split at ``.``, ``-`` and ``_``) is one of
+# :data:`TEMPLATE_WORDS` (``.env.example``, ``.env.sample``, ``.env.template``, ``.env.dist``,
+# ``.env.local.example``, ...). A file's content is never read: its name is the finding.
 
 from __future__ import annotations
 

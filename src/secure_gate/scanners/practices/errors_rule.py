@@ -1,15 +1,14 @@
-"""error-details-exposed: a web handler that answers an unexpected error with its details.
+"""error-details-exposed: a web handler that answers an unexpected error with its details."""
 
-A function is a handler when a route decorator marks it (``@app.route``, ``@router.get``,
-``@api_view``, ...) or when it returns a response object (``JsonResponse``, ``HttpResponse``,
-``Response``, ``jsonify``, ``make_response``, any ``*Response`` class). Inside it, an
-``except Exception as e`` (or ``BaseException``, or a tuple with either) whose ``return``, or
-``raise HTTPException(...)``/``abort(...)``, carries ``str(e)``, ``repr(e)``, ``f"{e}"``,
-``"%s" % e``, ``e.args`` (or ``.message``/``.msg``/``.strerror``), or a variable assigned from
-them, is reported. ``traceback.format_exc()`` and friends are reported under any ``except``.
-Specific exceptions (``ValidationError``, ``ValueError``...) usually carry messages written
-for the user, so their text alone is not reported.
-"""
+# A function is a handler when a route decorator marks it (``@app.route``, ``@router.get``,
+# ``@api_view``, ...) or when it returns a response object (``JsonResponse``, ``HttpResponse``,
+# ``Response``, ``jsonify``, ``make_response``, any ``*Response`` class). Inside it, an
+# ``except Exception as e`` (or ``BaseException``, or a tuple with either) whose ``return``, or
+# ``raise HTTPException(...)``/``abort(...)``, carries ``str(e)``, ``repr(e)``, ``f"{e}"``,
+# ``"%s" % e``, ``e.args`` (or ``.message``/``.msg``/``.strerror``), or a variable assigned from
+# them, is reported. ``traceback.format_exc()`` and friends are reported under any ``except``.
+# Specific exceptions (``ValidationError``, ``ValueError``...) usually carry messages written
+# for the user, so their text alone is not reported.
 
 from __future__ import annotations
 

@@ -1,10 +1,9 @@
-"""Follow a value through the expressions that keep it readable, and stop where it is masked.
+"""Follow a value through the expressions that keep it readable, and stop where it is masked."""
 
-A value stays readable through f-strings, ``%`` and ``+``, ``.format()``, ``str()``/``repr()``,
-``.encode()``/``.decode()``/``.strip()``, containers and conditionals. Any other call (``mask``,
-``redact``, ``len``, ``hash``, ``hashlib.*``, ...) and any slice (``token[:4]``) is treated as
-visibly masking it, so nothing under it is reported.
-"""
+# A value stays readable through f-strings, ``%`` and ``+``, ``.format()``, ``str()``/``repr()``,
+# ``.encode()``/``.decode()``/``.strip()``, containers and conditionals. Any other call (``mask``,
+# ``redact``, ``len``, ``hash``, ``hashlib.*``, ...) and any slice (``token[:4]``) is treated as
+# visibly masking it, so nothing under it is reported.
 
 from __future__ import annotations
 

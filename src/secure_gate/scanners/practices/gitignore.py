@@ -1,13 +1,12 @@
-"""Does the root ``.gitignore`` ignore ``.env``? git answers in a work tree; else we read it.
+"""Does the root ``.gitignore`` ignore ``.env``? git answers in a work tree; else we read it."""
 
-With git, ``git check-ignore --no-index -v`` applies every gitignore rule exactly and says
-which pattern decided; only a pattern from a ``.gitignore`` file counts, since
-``.git/info/exclude`` and a global excludes file protect one clone, not the team. Without git
-(a copy of a commit's files), the root ``.gitignore`` is read here with git's rules for a
-file at the root: blank lines and ``#`` comments skipped, trailing unescaped spaces dropped,
-``\\`` escapes, ``!`` negation (last match wins), a trailing ``/`` (folders only) never
-matching a file, a leading ``/`` or ``**/`` anchoring at the root, ``*``/``?``/``[...]``.
-"""
+# With git, ``git check-ignore --no-index -v`` applies every gitignore rule exactly and says
+# which pattern decided; only a pattern from a ``.gitignore`` file counts, since
+# ``.git/info/exclude`` and a global excludes file protect one clone, not the team. Without git
+# (a copy of a commit's files), the root ``.gitignore`` is read here with git's rules for a
+# file at the root: blank lines and ``#`` comments skipped, trailing unescaped spaces dropped,
+# ``\`` escapes, ``!`` negation (last match wins), a trailing ``/`` (folders only) never
+# matching a file, a leading ``/`` or ``**/`` anchoring at the root, ``*``/``?``/``[...]``.
 
 from __future__ import annotations
 

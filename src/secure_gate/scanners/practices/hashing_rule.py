@@ -1,8 +1,7 @@
-"""weak-password-hash: a fast hashlib digest of a password, directly or through ``.update()``.
+"""weak-password-hash: a fast hashlib digest of a password, directly or through ``.update()``."""
 
-md5 and sha1 are left to bandit (B303/B324); a fast hash nested inside a password KDF call
-(pre-hashing for bcrypt's 72-byte limit) is fine.
-"""
+# md5 and sha1 are left to bandit (B303/B324); a fast hash nested inside a password KDF call
+# (pre-hashing for bcrypt's 72-byte limit) is fine.
 
 from __future__ import annotations
 

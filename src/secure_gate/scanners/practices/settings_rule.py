@@ -1,11 +1,10 @@
-"""debug-in-settings: ``DEBUG = True`` at module level of a Django settings module for deployment.
+"""debug-in-settings: ``DEBUG = True`` at module level of a deployable Django settings module."""
 
-A settings module is a file named ``settings.py``, any module in a ``settings/`` package, or
-any module that assigns ``INSTALLED_APPS`` or ``ROOT_URLCONF`` at module level. It is for
-local use (and not reported) when a word of its file name or of a folder on its path is one of
-:data:`LOCAL_WORDS` (``settings_local.py``, ``settings/dev.py``, ``tests/settings.py``,
-``test_project/settings.py``), split at ``_``, ``-`` and ``.``.
-"""
+# A settings module is a file named ``settings.py``, any module in a ``settings/`` package, or
+# any module that assigns ``INSTALLED_APPS`` or ``ROOT_URLCONF`` at module level. It is for
+# local use (and not reported) when a word of its file name or of a folder on its path is one of
+# :data:`LOCAL_WORDS` (``settings_local.py``, ``settings/dev.py``, ``tests/settings.py``,
+# ``test_project/settings.py``), split at ``_``, ``-`` and ``.``.
 
 from __future__ import annotations
 

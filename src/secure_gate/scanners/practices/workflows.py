@@ -1,10 +1,9 @@
-"""workflow-permissions: every GitHub workflow limits its GITHUB_TOKEN, and none grants write-all.
+"""workflow-permissions: each GitHub workflow limits its GITHUB_TOKEN; none grants write-all."""
 
-Without ``permissions:`` at the top, or on every job, a job's token gets the repository's
-default, which is read-write on repositories created before February 2023 and in many
-organisations. ``write-all`` grants every scope. Read-only (``read-all``, ``{}``, or any
-explicit mapping) is the practice, with writes granted per job where needed.
-"""
+# Without ``permissions:`` at the top, or on every job, a job's token gets the repository's
+# default, which is read-write on repositories created before February 2023 and in many
+# organisations. ``write-all`` grants every scope. Read-only (``read-all``, ``{}``, or any
+# explicit mapping) is the practice, with writes granted per job where needed.
 
 from __future__ import annotations
 
