@@ -40,6 +40,20 @@ def _clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("xdg-cache")))
 
 
+def write_tree(root: Path, tree: Mapping[str, str | bytes], *, dedent: bool = False) -> Path:
+    """Write ``tree`` (relative path: text or bytes) under ``root`` and return ``root``."""
+    import textwrap
+
+    for name, content in tree.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(textwrap.dedent(content) if dedent else content, encoding="utf-8")
+    return root
+
+
 def git(cwd: Path, *args: str) -> str:
     """Run git in ``cwd`` and return its stdout (raises on failure)."""
     done = subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True)
@@ -54,13 +68,7 @@ class Repo:
     in_git: bool = True
 
     def write(self, files: Mapping[str, str | bytes]) -> Repo:
-        for name, content in files.items():
-            path = self.root / name
-            path.parent.mkdir(parents=True, exist_ok=True)
-            if isinstance(content, bytes):
-                path.write_bytes(content)
-            else:
-                path.write_text(content, encoding="utf-8")
+        write_tree(self.root, files)
         return self
 
     def commit(self, message: str = "commit") -> str:

@@ -38,6 +38,15 @@ class RepoFile:
     utf8: bool
     digest: str = ""  # sha256 of the content, read once in the walk (the cache keys on it)
 
+    def read_text(self) -> str:
+        """The file's text (a BOM dropped); ``ValueError`` saying why it cannot be checked."""
+        if not self.utf8:
+            raise ValueError("is not UTF-8 text, so it cannot be checked")
+        try:
+            return self.abspath.read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ValueError(f"cannot be read: {exc}") from None
+
     @property
     def name(self) -> str:
         """The file's base name."""

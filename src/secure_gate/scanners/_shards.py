@@ -14,8 +14,9 @@ from secure_gate.workers.pool import WorkerError
 # Small enough that the cores stay balanced to the end, large enough that a batch costs
 # much more than its round trip to a worker.
 MIN_BATCH_BYTES = 64 * 1024
-MAX_BATCH_BYTES = 1024 * 1024
+MAX_BATCH_BYTES = 256 * 1024
 MAX_BATCH_FILES = 400
+_DONE: Future[dict[str, Any]] = Future()
 
 
 def batches(files: Sequence[RepoFile], jobs: int) -> list[list[RepoFile]]:
@@ -45,9 +46,12 @@ def run_batches(job: ScanJob, kind: str, payload: Callable[[list[RepoFile]], dic
                                                files=len(batch))))
     merged = ScanOutcome(files_scanned=len(job.files))
     try:
-        for batch, future in pending:
+        for index, (batch, future) in enumerate(pending):
             try:
                 document = future.result()
+                # Let each answer go once parsed: a large repository's documents together
+                # would be the biggest thing in the gate's own memory.
+                pending[index] = (batch, _DONE)
             except WorkerError as exc:
                 shown = ", ".join(f.path for f in batch[:3]) + (", ..." if len(batch) > 3 else "")
                 raise ScannerError(f"{tool} failed on a batch of {len(batch)} file(s) "

@@ -27,7 +27,7 @@ from secure_gate import _subprocess
 
 # A worker past this resident size is replaced after its batch (bandit alone imports in about
 # 45 MB and grows with the largest files it has parsed; detect-secrets stays near 36 MB).
-MAX_WORKER_RSS_KB = 60 * 1024
+MAX_WORKER_RSS_KB = 56 * 1024
 
 
 class WorkerError(Exception):
@@ -183,6 +183,13 @@ class WorkerPool:
                 return None
             self._cond.wait()
 
+    def _retire_ready(self) -> None:
+        """Stop one prestarted worker (of another tool) before starting a process here."""
+        with self._cond:
+            victim = next((workers.pop() for workers in self._ready.values() if workers), None)
+        if victim is not None:
+            victim.kill()
+
     def _take_ready(self, kind: str) -> _Worker | None:
         with self._cond:
             ready = self._ready.get(kind)
@@ -213,6 +220,7 @@ class WorkerPool:
                 if worker is None:
                     worker = self._take_ready(task.kind)
                 if worker is None:
+                    self._retire_ready()  # never more processes than `size`
                     try:
                         worker = _Worker(self.root, preload=task.kind)
                     except OSError as exc:

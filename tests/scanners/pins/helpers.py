@@ -10,20 +10,14 @@ from typing import Any
 from secure_gate import files
 from secure_gate.scanners.base import ScanJob, ScanOutcome
 from secure_gate.scanners.pins import PinsScanner
+from tests.conftest import write_tree
 
 HASH = "--hash=sha256:" + "0123456789abcdef" * 4
 
 
 def write(root: Path, tree: Mapping[str, str | bytes]) -> Path:
     """Write ``tree`` under ``root`` and return it."""
-    for name, content in tree.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(content, bytes):
-            path.write_bytes(content)
-        else:
-            path.write_text(content, encoding="utf-8")
-    return root
+    return write_tree(root, tree)
 
 
 def scan(root: Path, tree: Mapping[str, str | bytes],

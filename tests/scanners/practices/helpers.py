@@ -13,6 +13,7 @@ from secure_gate.scanners.base import ScanJob, ScanOutcome
 from secure_gate.scanners.practices import PracticesScanner, nosec
 from secure_gate.scanners.practices.pysource import Module
 from secure_gate.scanners.practices.rules import Hit
+from tests.conftest import write_tree
 
 
 def python_hits(check: Callable[[Module], list[Hit]], source: str,
@@ -29,15 +30,8 @@ def lines(hits: list[Hit]) -> list[int]:
 
 
 def write(root: Path, tree: Mapping[str, str | bytes]) -> Path:
-    """Write ``tree`` under ``root`` and return it."""
-    for name, content in tree.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(content, bytes):
-            path.write_bytes(content)
-        else:
-            path.write_text(textwrap.dedent(content), encoding="utf-8")
-    return root
+    """Write ``tree`` (dedented) under ``root`` and return it."""
+    return write_tree(root, tree, dedent=True)
 
 
 def scan(root: Path, tree: Mapping[str, str | bytes] | None = None,

@@ -47,12 +47,7 @@ def file_kind(path: str) -> str | None:
 
 def _read(repo_file: RepoFile) -> str:
     """A selected file's text; ``ValueError`` when it cannot be checked (fail closed)."""
-    if not repo_file.utf8:
-        raise ValueError("is not UTF-8 text, so it cannot be checked")
-    try:
-        return repo_file.abspath.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ValueError(f"cannot be read: {exc}") from None
+    return repo_file.read_text()
 
 
 class _Tree:

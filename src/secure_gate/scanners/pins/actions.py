@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 
 from yaml.nodes import MappingNode, Node, ScalarNode
 
+from secure_gate import yamlnodes as y
 from secure_gate.model import Confidence, Finding
 from secure_gate.scanners.pins import images, pip_install, rules
-from secure_gate.scanners.pins import yaml_lines as y
 from secure_gate.scanners.pins.expand import Scope, Value, has_reference
 
 __all__ = ["YamlError", "check_action", "check_workflow"]

@@ -70,12 +70,7 @@ def file_kind(path: str) -> str | None:
 
 def _text(repo_file: RepoFile) -> str:
     """A Dockerfile's or workflow's text; ``ValueError`` when it cannot be checked."""
-    if not repo_file.utf8:
-        raise ValueError("is not UTF-8 text, so it cannot be checked")
-    try:
-        return repo_file.abspath.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ValueError(f"cannot be read: {exc}") from None
+    return repo_file.read_text()
 
 
 class PracticesScanner:

@@ -10,9 +10,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from secure_gate import yamlnodes
 from secure_gate.model import Confidence
 from secure_gate.scanners.practices.rules import WORKFLOW_PERMISSIONS, Hit
 
@@ -28,16 +28,9 @@ class WorkflowError(ValueError):
 def compose(text: str) -> Node | None:
     """The document's node tree (lines kept); safe loader, no objects constructed."""
     try:
-        return yaml.compose(text.lstrip("\ufeff"), Loader=yaml.SafeLoader)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        where = f"line {mark.line + 1}: " if mark is not None else ""
-        problem = "; ".join(p for p in (exc.context, exc.problem) if p) or "invalid YAML"
-        raise WorkflowError(f"is not valid YAML: {where}{problem}") from None
-    except yaml.YAMLError as exc:
-        raise WorkflowError(f"is not valid YAML: {' '.join(str(exc).split())}") from None
-    except RecursionError:
-        raise WorkflowError("is nested too deeply to read") from None
+        return yamlnodes.compose(text)
+    except yamlnodes.YamlError as exc:
+        raise WorkflowError(f"is not valid YAML: {exc}") from None
 
 
 def items(node: Node | None, seen: frozenset[int] = frozenset()) -> Iterator[tuple[Node, Node]]:

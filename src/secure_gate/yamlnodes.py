@@ -1,4 +1,7 @@
-"""YAML composed into nodes that keep their lines: safe loader only, anchors and merges handled."""
+"""YAML composed into nodes that keep their lines: safe loader only, anchors and merges handled.
+
+Shared by the pin checker and the practices scanner (workflows, action.yml).
+"""
 
 from __future__ import annotations
 
