@@ -159,3 +159,18 @@ def test_progress_escapes_scanner_names() -> None:
     progress = Progress(None)
     progress.add("evil\x1b[2J", 1)
     assert "\x1b" not in progress.line()
+
+
+def test_a_limited_tool_never_runs_in_more_workers_than_its_limit(tmp_path: Path) -> None:
+    (tmp_path / "a.py").write_text("x = 1\n")
+    busy: list[int] = []
+    pool = WorkerPool(tmp_path, 2, limits={"bandit": 1})
+    try:
+        futures = [pool.submit("bandit", {"files": [str(tmp_path / "a.py")]},
+                               time.monotonic() + 60) for _ in range(6)]
+        for future in futures:
+            future.result()
+            busy.append(pool._serving.get("bandit", 0))
+        assert max(busy) == 1
+    finally:
+        pool.close()

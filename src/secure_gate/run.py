@@ -140,10 +140,16 @@ def _merge(first: ScanOutcome, second: ScanOutcome) -> ScanOutcome:
     return merged
 
 
+def worker_limits(names: Sequence[str], jobs: int) -> dict[str, int]:
+    """Tools whose workers grow with what they parse get at most half the workers."""
+    return {n: max(1, jobs // 2) for n in names if getattr(get(n), "memory_heavy", False)}
+
+
 def collect(config: Config, options: RunOptions) -> Collected:
     """Walk the repository once and run every selected scanner concurrently."""
     names = selected_scanners(config, options.scanners)
-    early = options.pool or WorkerPool(options.root, max(1, options.jobs))
+    early = options.pool or WorkerPool(options.root, max(1, options.jobs),
+                                       limits=worker_limits(names, options.jobs))
     if options.cache_dir is None and options.pool is None:
         # Without a cache every file needs the tools: workers start importing them now, in
         # parallel with the walk. With one, they start only if some file is not cached.

@@ -109,6 +109,8 @@ class BanditScanner:
     default_timeout: ClassVar[float] = 900.0
     # Each file's findings depend on that file alone (diff mode and the cache rely on it).
     per_file: ClassVar[bool] = True
+    # bandit's workers keep what they parsed: at most half the pool runs bandit at once.
+    memory_heavy: ClassVar[bool] = True
     options: ClassVar[Mapping[str, Option]] = {}
 
     def version(self) -> str | None:

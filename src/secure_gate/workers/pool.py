@@ -127,10 +127,13 @@ class WorkerPool:
     """
 
     def __init__(self, root: Path, size: int,
-                 progress: Callable[[str, int], None] | None = None) -> None:
+                 progress: Callable[[str, int], None] | None = None,
+                 limits: Mapping[str, int] | None = None) -> None:
         self.root = root
         self.size = max(1, size)
         self.progress = progress
+        # At most this many workers at once for a tool (a memory-hungry one), whatever waits.
+        self.limits = dict(limits or {})
         self._queues: dict[str, deque[_Task]] = {}
         self._serving: dict[str, int] = {}
         self._cond = threading.Condition()
@@ -174,7 +177,8 @@ class WorkerPool:
         while True:
             if current is not None and self._queues.get(current):
                 return self._queues[current].popleft()
-            waiting = [k for k, q in self._queues.items() if q]
+            waiting = [k for k, q in self._queues.items()
+                       if q and self._serving.get(k, 0) < self.limits.get(k, self.size)]
             if waiting:
                 kind = min(waiting, key=lambda k: (self._serving.get(k, 0),
                                                    -len(self._queues[k])))
