@@ -83,14 +83,19 @@ def _resolve(workspace: Path, value: str) -> Path:
     return (path if path.is_absolute() else workspace / path).resolve()
 
 
+def _input_path(workspace: Path, value: str, name: str) -> Path:
+    """``_resolve`` with its problem reported as the input's."""
+    try:
+        return _resolve(workspace, value)
+    except ValueError as exc:
+        raise InputError(name, str(exc)) from None
+
+
 def existing_path(workspace: Path, value: str, name: str) -> str | None:
     """A file or folder that must exist; relative to the workspace unless absolute."""
     if not value:
         return None
-    try:
-        full = _resolve(workspace, value)
-    except ValueError as exc:
-        raise InputError(name, str(exc)) from None
+    full = _input_path(workspace, value, name)
     if not full.exists():
         raise InputError(name, f"{value!r} does not exist")
     return str(full)
@@ -99,10 +104,7 @@ def existing_path(workspace: Path, value: str, name: str) -> str | None:
 def inside_workspace(workspace: Path, value: str, name: str, *, must_exist: bool = False
                      ) -> Path:
     """A path that must stay inside the workspace once symlinks are resolved."""
-    try:
-        full = _resolve(workspace, value)
-    except ValueError as exc:
-        raise InputError(name, str(exc)) from None
+    full = _input_path(workspace, value, name)
     if not full.is_relative_to(workspace.resolve()):
         raise InputError(name, f"{value!r} is outside the workspace")
     if must_exist and not full.exists():
@@ -113,10 +115,7 @@ def inside_workspace(workspace: Path, value: str, name: str, *, must_exist: bool
 def _folder(workspace: Path, value: str, name: str) -> str | None:
     if not value:
         return None
-    try:
-        full = _resolve(workspace, value)
-    except ValueError as exc:
-        raise InputError(name, str(exc)) from None
+    full = _input_path(workspace, value, name)
     if full.exists() and not full.is_dir():
         raise InputError(name, f"{value!r} is not a folder")
     return str(full)
