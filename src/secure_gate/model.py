@@ -241,6 +241,13 @@ class FileStats:
     unreadable: int = 0
     samples: tuple[tuple[str, str], ...] = ()
 
+    def not_scanned(self) -> list[tuple[str, int]]:
+        """(why, how many) for every non-zero reason a file was not scanned, for reports."""
+        return [(why, count) for why, count in (
+            ("excluded", self.excluded), ("binary", self.binary),
+            ("over the size limit", self.oversized), ("symlinks", self.symlinks),
+            ("unreadable", self.unreadable)) if count]
+
 
 @dataclass(frozen=True, slots=True)
 class Policy:

@@ -81,10 +81,7 @@ def _scanners(report: Report) -> str:
 
 def _files(report: Report) -> str:
     files = report.files
-    skipped = [(n, c) for n, c in (("excluded", files.excluded), ("binary", files.binary),
-                                   ("over the size limit", files.oversized),
-                                   ("symlinks", files.symlinks),
-                                   ("unreadable", files.unreadable)) if c]
+    skipped = files.not_scanned()
     line = f"Files: {files.scanned:,} scanned of {files.total:,}"
     if skipped:
         line += " (not scanned: " + ", ".join(f"{c:,} {n}" for n, c in skipped) + ")"

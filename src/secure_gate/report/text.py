@@ -88,10 +88,7 @@ def render_text(report: Report, opts: TextOptions | None = None) -> str:
         for note in s.notes:
             lines.append(f"    - {terminal(note)}")
     files = report.files
-    skipped = [(n, c) for n, c in (("excluded", files.excluded), ("binary", files.binary),
-                                   ("over the size limit", files.oversized),
-                                   ("symlinks", files.symlinks),
-                                   ("unreadable", files.unreadable)) if c]
+    skipped = files.not_scanned()
     line = f"Files: {files.scanned} scanned of {files.total}"
     if skipped:
         line += " (not scanned: " + ", ".join(f"{c} {n}" for n, c in skipped) + ")"
