@@ -81,15 +81,25 @@ class Podman:
         with tempfile.TemporaryDirectory(prefix="sg-rootfs-") as rootfs:
             subprocess.run(["debootstrap", "--variant=minbase", f"--include={','.join(PACKAGES)}",
                             SUITE, rootfs, MIRROR], check=True, capture_output=True, timeout=1800)
-            tar = subprocess.Popen(["tar", "-C", rootfs, "-c", "."], stdout=subprocess.PIPE)
-            subprocess.run(["podman", "import", "--change",
-                            f"LABEL secure-gate.base-key={key}", "-", BASE_TAG],
-                           stdin=tar.stdout, env=dict(self.env), check=True, capture_output=True)
-            assert tar.wait() == 0
+            self.import_rootfs(Path(rootfs), BASE_TAG, key)
         partial = archive.with_suffix(".partial")
         self.run("save", "-q", "-o", str(partial), BASE_TAG)
         partial.replace(archive)
         return BASE_TAG
+
+    def import_rootfs(self, rootfs: Path, tag: str, key: str) -> None:
+        """``tar -c ROOTFS | podman import -`` with the base key as a label."""
+        # The pipe's read end is closed here too: left to the garbage collector it raises
+        # ResourceWarning (an error under pytest) on the one run that builds the base.
+        with subprocess.Popen(["tar", "-C", str(rootfs), "-c", "."],
+                              stdout=subprocess.PIPE) as tar:
+            done = subprocess.run(["podman", "import", "--change",
+                                   f"LABEL secure-gate.base-key={key}", "-", tag],
+                                  stdin=tar.stdout, env=dict(self.env), check=False,
+                                  capture_output=True, text=True)
+        if tar.returncode != 0 or done.returncode != 0:
+            raise AssertionError(f"tar ({tar.returncode}) | podman import ({done.returncode}) "
+                                 f"failed:\n{done.stderr[-3000:]}")
 
     def build(self, base: str) -> str:
         """The Action's image from the project's Dockerfile with the local base swapped in."""
