@@ -1,4 +1,11 @@
-"""A loopback GitHub API that behaves like the documented issue-comment and GraphQL endpoints."""
+"""A loopback GitHub API that behaves like the documented issue-comment and GraphQL endpoints.
+
+By default it answers as GitHub does for the Actions ``GITHUB_TOKEN`` (an app installation
+token): GraphQL ``viewer { login }`` is ``github-actions[bot]``, the comments it writes carry
+``user.login`` ``github-actions[bot]`` and ``user.type`` ``Bot``, and REST ``GET /user`` is
+403 "Resource not accessible by integration". :meth:`State.as_pat` switches it to a
+personal access token (a plain user login everywhere).
+"""
 
 from __future__ import annotations
 
@@ -43,9 +50,10 @@ class State:
     """The server's world: the token it accepts, who that is, the comments, the script."""
 
     token: str
-    viewer: str = "github-actions"
+    viewer: str = "github-actions[bot]"
     rest_login: str = "github-actions[bot]"
     user_type: str = "Bot"
+    installation: bool = True  # an app's token: GET /user is refused
     read_only: bool = False  # a fork PR's token: reads work, writes are 403
     comments: dict[int, dict[str, Any]] = field(default_factory=dict)
     script: list[Scripted] = field(default_factory=list)
@@ -65,6 +73,12 @@ class State:
                             f"{self.next_id}",
             }
             return self.next_id
+
+    def as_pat(self, login: str = "octo-dev") -> None:
+        """Answer as for a personal access token of the user ``login``."""
+        self.viewer = self.rest_login = login
+        self.user_type = "User"
+        self.installation = False
 
     def ours(self) -> list[dict[str, Any]]:
         return [c for c in self.comments.values() if c["user"]["login"] == self.rest_login]
@@ -121,6 +135,14 @@ class _Handler(BaseHTTPRequestHandler):
         if method == "POST" and path == "/graphql":
             self._reply(200, {"data": {"viewer": {"login": state.viewer}}})
             return
+        if method == "GET" and path == "/user":
+            if state.installation:
+                self._reply(403, {"message": "Resource not accessible by integration",
+                                  "documentation_url": "https://docs.github.com/rest/users/"
+                                  "users#get-the-authenticated-user", "status": "403"})
+            else:
+                self._reply(200, {"login": state.viewer, "type": state.user_type})
+            return
         listing = _LIST.fullmatch(path)
         one = _ONE.fullmatch(path)
         if listing and method == "GET":
@@ -155,7 +177,9 @@ class _Handler(BaseHTTPRequestHandler):
         if not isinstance(text, str) or len(text) > MAX_BODY:
             self._reply(422, {"message": "Validation Failed", "errors": [
                 {"resource": "IssueComment", "code": "custom", "field": "body",
-                 "message": "body is too long (maximum is 65536 characters)"}]})
+                 "message": "body is too long (maximum is 65536 characters)"}],
+                "documentation_url": "https://docs.github.com/rest/issues/comments",
+                "status": "422"})
             return
         if method == "POST":
             new = state.add_comment(int(match.group(2)), text, state.rest_login, state.user_type)
@@ -186,10 +210,32 @@ def serve(token: str) -> Iterator[State]:
     """Run the fake API on 127.0.0.1 (a free port) for the duration of a fixture."""
     server = _Server(("127.0.0.1", 0), _Handler)
     server.state = State(token=token, base=f"http://127.0.0.1:{server.server_address[1]}")
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
+                              daemon=True)
     thread.start()
     try:
         yield server.state
     finally:
         server.shutdown()
         server.server_close()
+
+
+def secondary_limit(method: str, path: str, *, status: int = 403,
+                    retry_after: str | None = "30") -> Scripted:
+    """GitHub's answer to too many content-creating requests (a secondary rate limit)."""
+    headers = {"retry-after": retry_after} if retry_after is not None else {}
+    return Scripted(method, path, status, headers, {
+        "message": "You have exceeded a secondary rate limit. Please wait a few minutes "
+                   "before you try again.",
+        "documentation_url": "https://docs.github.com/rest/overview/rate-limits-for-the-"
+                             "rest-api#about-secondary-rate-limits", "status": str(status)})
+
+
+def primary_limit(method: str, path: str, reset: int, *, status: int = 403) -> Scripted:
+    """The hourly limit used up: ``x-ratelimit-remaining: 0`` until ``x-ratelimit-reset``."""
+    return Scripted(method, path, status, {
+        "x-ratelimit-remaining": "0", "x-ratelimit-used": "1000",
+        "x-ratelimit-reset": str(reset)}, {
+        "message": "API rate limit exceeded for installation ID 1.",
+        "documentation_url": "https://docs.github.com/rest/overview/rate-limits-for-the-"
+                             "rest-api", "status": str(status)})

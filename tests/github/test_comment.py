@@ -14,8 +14,9 @@ from secure_gate.github.comment import (
     list_comments,
     marker,
     upsert_comment,
+    viewer_login,
 )
-from tests.github.fake_github import Scripted, State
+from tests.github.fake_github import Scripted, State, primary_limit, secondary_limit
 
 MARK = marker()
 
@@ -128,13 +129,23 @@ def test_404_and_422_carry_githubs_message(api: State, token: str) -> None:
     assert not api.comments
 
 
-def test_429_retry_after_is_honoured_and_capped(api: State, token: str) -> None:
+def test_429_retry_after_is_honoured(api: State, token: str) -> None:
     sleeps = Sleeps()
     api.script += [Scripted("POST", "/graphql", 429, {"Retry-After": "7"}),
-                   Scripted("POST", "/graphql", 429, {"Retry-After": "3600"})]
+                   secondary_limit("GET", "/repos/o/r/issues/7/comments", status=429,
+                                   retry_after="2")]
     result = upsert_comment(client(api, token, sleeps), "o/r", 7, f"{MARK}\nx", MARK)
     assert result.action == "created"
-    assert sleeps.calls == [7.0, 60.0]
+    assert sleeps.calls == [7.0, 2.0]
+
+
+def test_retry_after_longer_than_the_cap_gives_up_without_sleeping(api: State, token: str
+                                                                   ) -> None:
+    sleeps = Sleeps()
+    api.script.append(Scripted("POST", "/graphql", 429, {"Retry-After": "3600"}))
+    with pytest.raises(RateLimited, match="3600s, longer than the 60s"):
+        upsert_comment(client(api, token, sleeps), "o/r", 7, f"{MARK}\nx", MARK)
+    assert sleeps.calls == [] and not api.comments
 
 
 def test_403_primary_rate_limit_waits_until_reset(api: State, token: str) -> None:
@@ -231,3 +242,93 @@ def test_graphql_errors_mean_no_identity_and_no_write(api: State, token: str) ->
     with pytest.raises(ApiError, match="did not return the token's login"):
         upsert_comment(client(api, token), "o/r", 7, f"{MARK}\nx", MARK)
     assert not api.calls("POST", "/repos/") and not api.calls("PATCH")
+
+
+def test_actions_token_identity_is_the_bot_login(api: State, token: str) -> None:
+    """GraphQL names the Actions token ``github-actions[bot]``; REST GET /user is 403."""
+    gh = client(api, token)
+    assert viewer_login(gh) == "github-actions[bot]"
+    refused = gh.request("GET", f"{api.base}/user")
+    assert refused.status_code == 403
+    assert "not accessible by integration" in refused.json()["message"]
+    api.add_comment(7, f"{MARK}\nold", "github-actions[bot]", "Bot")
+    result = upsert_comment(gh, "o/r", 7, f"{MARK}\nnew", MARK)
+    assert result.action == "updated"
+    assert [c["user"] for c in api.ours()] == [{"login": "github-actions[bot]", "type": "Bot"}]
+
+
+def test_a_custom_apps_bot_login_is_its_own_identity(api: State, token: str) -> None:
+    api.viewer = api.rest_login = "acme-gate[bot]"
+    api.add_comment(7, f"{MARK}\nthe default token's", "github-actions[bot]", "Bot")
+    assert upsert_comment(client(api, token), "o/r", 7, f"{MARK}\nx", MARK).action == "created"
+    assert upsert_comment(client(api, token), "o/r", 7, f"{MARK}\ny", MARK).action == "updated"
+    assert len(api.ours()) == 1
+
+
+def test_a_personal_access_token_has_a_plain_login(api: State, token: str) -> None:
+    api.as_pat("octo-dev")
+    gh = client(api, token)
+    assert viewer_login(gh) == "octo-dev"
+    api.add_comment(7, f"{MARK}\nplanted by the bot", "github-actions[bot]", "Bot")
+    first = upsert_comment(gh, "o/r", 7, f"{MARK}\nmine", MARK)
+    assert first.action == "created"
+    assert api.comments[first.comment_id]["user"] == {"login": "octo-dev", "type": "User"}
+    assert upsert_comment(gh, "o/r", 7, f"{MARK}\nagain", MARK).action == "updated"
+
+
+def test_a_bot_login_by_a_user_account_is_not_ours() -> None:
+    assert is_ours({"body": MARK, "user": {"login": "github-actions[bot]", "type": "Bot"}},
+                   "github-actions[bot]", MARK)
+    assert not is_ours({"body": MARK, "user": {"login": "github-actions[bot]",
+                                               "type": "User"}}, "github-actions[bot]", MARK)
+    assert not is_ours({"body": MARK, "user": {"login": "github-actions", "type": "User"}},
+                       "github-actions[bot]", MARK)
+
+
+def test_a_viewer_login_of_another_shape_is_refused(api: State, token: str) -> None:
+    api.viewer = "evil]<script>"
+    with pytest.raises(ApiError, match="did not return the token's login"):
+        upsert_comment(client(api, token), "o/r", 7, f"{MARK}\nx", MARK)
+    assert not api.calls("POST", "/repos/")
+
+
+def test_secondary_limit_without_retry_after_waits_a_minute(api: State, token: str) -> None:
+    sleeps = Sleeps()
+    api.script.append(secondary_limit("GET", "/repos/o/r/issues/7/comments",
+                                      retry_after=None))
+    assert upsert_comment(client(api, token, sleeps), "o/r", 7, f"{MARK}\nx", MARK).action \
+        == "created"
+    assert sleeps.calls == [60.0]
+
+
+def test_a_rate_limited_create_is_sent_again_and_made_once(api: State, token: str) -> None:
+    """A rate-limited POST was not processed, unlike a 500: it is safe to send again."""
+    sleeps = Sleeps()
+    now = 1_700_000_000
+    api.script += [secondary_limit("POST", "/repos/o/r/issues/7/comments", retry_after="4"),
+                   primary_limit("POST", "/repos/o/r/issues/7/comments", now + 9)]
+    result = upsert_comment(client(api, token, sleeps, clock=now), "o/r", 7, f"{MARK}\nx",
+                            MARK)
+    assert result.action == "created"
+    assert sleeps.calls == [4.0, 10.0]
+    assert len(api.calls("POST", "/repos/")) == 3 and len(api.ours()) == 1
+
+
+def test_rate_limits_that_never_end_are_given_up_after_bounded_tries(api: State, token: str
+                                                                   ) -> None:
+    sleeps = Sleeps()
+    api.script += [secondary_limit("PATCH", "/repos/o/r/issues/comments/", retry_after="1")
+                   for _ in range(10)]
+    api.add_comment(7, f"{MARK}\nold", api.rest_login, "Bot")
+    with pytest.raises(RateLimited, match="HTTP 403"):
+        upsert_comment(client(api, token, sleeps), "o/r", 7, f"{MARK}\nx", MARK)
+    assert len(api.calls("PATCH")) == 4 and sleeps.calls == [1.0, 1.0, 1.0]
+
+
+def test_a_plain_403_is_a_refusal_and_not_retried(api: State, token: str) -> None:
+    sleeps = Sleeps()
+    api.script.append(Scripted("GET", "/repos/o/r/issues/7/comments", 403,
+                               body={"message": "Must have admin rights to Repository."}))
+    with pytest.raises(ApiError, match="admin rights") as info:
+        upsert_comment(client(api, token, sleeps), "o/r", 7, f"{MARK}\nx", MARK)
+    assert not isinstance(info.value, RateLimited) and sleeps.calls == []

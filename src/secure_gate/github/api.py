@@ -16,9 +16,12 @@ from urllib3.util.retry import Retry
 from secure_gate import __version__
 
 Sleeper = Callable[[float], None]
-# Failures worth retrying; POSTs that create things retry only on 429 (never processed).
-_TRANSIENT = frozenset({429, 500, 502, 503, 504})
+# Server failures worth retrying (urllib3, exponential backoff). A POST that creates
+# something is never retried on them: the first attempt may have been processed.
+_TRANSIENT = frozenset({500, 502, 503, 504})
 _MESSAGE_LIMIT = 300
+# GitHub's advice for a secondary rate limit without retry-after: wait at least a minute.
+_SECONDARY_WAIT = 60.0
 
 
 class ApiError(Exception):
@@ -49,11 +52,35 @@ def rate_limit_wait(headers: Any, now: float) -> float | None:
     return None
 
 
-class BoundedRetry(Retry):
-    """urllib3's Retry that also reads GitHub's rate-limit headers and sleeps through a hook.
+def _message(response: requests.Response) -> str:
+    try:
+        data = response.json()
+    except ValueError:
+        return ""
+    message = data.get("message") if isinstance(data, dict) else None
+    return message if isinstance(message, str) else ""
 
-    The hook makes tests instant; every single wait is capped at ``retry_after_max``.
+
+def is_rate_limited(response: requests.Response, now: float) -> float | None:
+    """How long to wait when ``response`` is a (primary or secondary) rate limit, else None.
+
+    403 or 429 with ``retry-after`` or ``x-ratelimit-remaining: 0`` says how long; a 429,
+    or a 403 whose message names a secondary rate limit, without either: a minute. Any
+    other 403 is a refusal (no permission), never retried.
     """
+    if response.status_code not in (403, 429):
+        return None
+    wait = rate_limit_wait(response.headers, now)
+    if wait is not None:
+        return wait
+    if response.status_code == 429 or "rate limit" in _message(response).lower():
+        return _SECONDARY_WAIT
+    return None
+
+
+class BoundedRetry(Retry):
+    """urllib3's Retry for server errors, sleeping through a hook (tests are instant);
+    every single wait is capped at ``retry_after_max``."""
 
     sleeper: Sleeper = time.sleep
 
@@ -62,20 +89,8 @@ class BoundedRetry(Retry):
         fresh.sleeper = self.sleeper
         return fresh
 
-    def is_retry(self, method: str, status_code: int, has_retry_after: bool = False) -> bool:
-        # A 403 with retry-after is a secondary rate limit; any other 403 is a refusal.
-        if status_code == 403:
-            return has_retry_after and self._is_method_retryable(method) and bool(self.total)
-        return super().is_retry(method, status_code, has_retry_after)
-
-    def get_retry_after(self, response: BaseHTTPResponse) -> float | None:
-        wait = rate_limit_wait(response.headers, time.time())
-        return None if wait is None else min(wait, float(self.retry_after_max))
-
     def sleep(self, response: BaseHTTPResponse | None = None) -> None:
-        wait = self.get_retry_after(response) if response is not None else None
-        if wait is None:
-            wait = self.get_backoff_time()
+        wait = self.get_backoff_time()
         if wait > 0:
             self.sleeper(min(wait, float(self.retry_after_max)))
 
@@ -109,14 +124,15 @@ class GitHubClient:
         self._retries = retries
         self._session = self._new_session(token, frozenset({"GET", "PATCH", "POST"}),
                                           _TRANSIENT)
-        self._once = self._new_session(token, frozenset({"POST"}), frozenset({429}))
+        # Only connection failures (nothing was sent) are retried for a create.
+        self._once = self._new_session(token, frozenset({"GET"}), frozenset())
 
     def _new_session(self, token: str, methods: frozenset[str], statuses: frozenset[int]
                      ) -> requests.Session:
         retry = BoundedRetry(total=self._retries, allowed_methods=methods,
                              status_forcelist=statuses, backoff_factor=1.0,
                              retry_after_max=int(self.max_wait), raise_on_status=False,
-                             respect_retry_after_header=True)
+                             respect_retry_after_header=False)  # rate limits: ours
         retry.sleeper = self._sleep
         session = requests.Session()
         session.auth = _Bearer(token)
@@ -140,8 +156,11 @@ class GitHubClient:
 
     def request(self, method: str, url: str, *, json: Any = None,
                 params: dict[str, Any] | None = None, once: bool = False) -> requests.Response:
-        """Send; wait out a primary rate limit (403 with no requests left) a bounded number
-        of times; return the final response, whatever its status."""
+        """Send; wait out rate limits (primary and secondary) a bounded number of times,
+        each wait at most ``max_wait``; return the final response, whatever its status.
+
+        A rate-limited request was not processed, so even a ``once`` POST is sent again.
+        """
         session = self._once if once else self._session
         for attempt in range(self._retries + 1):
             try:
@@ -149,16 +168,13 @@ class GitHubClient:
                                            timeout=self.timeout, allow_redirects=False)
             except requests.RequestException as exc:
                 raise ApiError(0, f"{method} {url} failed: {type(exc).__name__}") from None
-            # urllib3 already waited out a retry-after; what is left is the primary limit.
-            if (response.status_code != 403 or attempt == self._retries
-                    or "retry-after" in response.headers):
+            wait = is_rate_limited(response, self._clock())
+            if wait is None or attempt == self._retries:
                 return response
-            wait = rate_limit_wait(response.headers, self._clock())
-            if wait is None:
-                return response  # a plain refusal: no permission
             if wait > self.max_wait:
-                raise RateLimited(403, f"rate limited for {wait:.0f}s, longer than the "
-                                       f"{self.max_wait:.0f}s this step waits")
+                raise RateLimited(response.status_code,
+                                  f"rate limited for {wait:.0f}s, longer than the "
+                                  f"{self.max_wait:.0f}s this step waits")
             self._sleep(wait)
         raise AssertionError("unreachable")
 
@@ -176,8 +192,7 @@ class GitHubClient:
         message = data.get("message") if isinstance(data, dict) else None
         if not isinstance(message, str):
             message = response.reason or "request failed"
-        error = RateLimited if response.status_code in (403, 429) and rate_limit_wait(
-            response.headers, time.time()) is not None else ApiError
+        error = RateLimited if is_rate_limited(response, time.time()) is not None else ApiError
         raise error(response.status_code, message[:_MESSAGE_LIMIT])
 
     def json(self, method: str, url: str, body: Any, *, once: bool = False) -> Any:

@@ -12,7 +12,9 @@ from secure_gate.github.api import ApiError, GitHubClient
 # GitHub refuses bodies over 65,536 characters (HTTP 422 "Body is too long"); stay well under.
 MAX_BODY_CHARS = 60_000
 _MAX_PAGES = 100
-_LOGIN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}")
+# A user login, or an app's bot user: the Actions token's viewer is ``github-actions[bot]``.
+_LOGIN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}(?:\[bot\])?")
+_BOT = "[bot]"
 _VIEWER_QUERY = "query { viewer { login } }"
 
 
@@ -31,7 +33,8 @@ class CommentResult:
 
 
 def viewer_login(client: GitHubClient) -> str:
-    """The token's own login from GraphQL (an app's login has no ``[bot]`` suffix there)."""
+    """The token's own login from GraphQL ``viewer`` (REST ``GET /user`` is 403 for the
+    Actions token): ``github-actions[bot]`` (an app, ``<slug>[bot]``) or a PAT's user."""
     data = client.json("POST", client.graphql_url, {"query": _VIEWER_QUERY})
     login: object = data
     for key in ("data", "viewer", "login"):
@@ -50,10 +53,12 @@ def is_ours(comment: dict[str, Any], login: str, mark: str) -> bool:
     if not isinstance(body, str) or mark not in body or not isinstance(user, dict):
         return False
     author = user.get("login")
-    if author == login:
-        return True
-    # REST names an app (the default token is the github-actions app) with a [bot] suffix.
-    return author == f"{login}[bot]" and user.get("type") == "Bot"
+    if login.endswith(_BOT):
+        # An app's bot user: REST names it exactly as GraphQL does, and its type is Bot.
+        return author == login and user.get("type") == "Bot"
+    # A plain login (a personal access token); an older GraphQL answer without the suffix
+    # for an app also matches its bot user, never a human with that name.
+    return author == login or (author == login + _BOT and user.get("type") == "Bot")
 
 
 def list_comments(client: GitHubClient, repository: str, number: int
