@@ -59,9 +59,19 @@ class ToolFailure(Exception):
         super().__init__(message)
 
 
+# Where every child starts: never inside the scanned repository, whose files are data.
+NEUTRAL_CWD = "/"
+
+
 def python_module(module: str) -> list[str]:
-    """argv prefix that runs ``module`` with the interpreter the gate itself runs on."""
-    return [sys.executable, "-m", module]
+    """argv prefix that runs ``module`` with the interpreter the gate itself runs on.
+
+    ``-I`` (isolated mode) keeps the working directory and the script's folder off
+    ``sys.path`` and ignores every ``PYTHON*`` variable and the user site, so nothing in
+    the scanned repository (a ``secure_gate/`` or ``yaml/`` package, a ``sitecustomize.py``
+    or ``usercustomize.py``) can be imported in place of ours.
+    """
+    return [sys.executable, "-I", "-m", module]
 
 
 def run(

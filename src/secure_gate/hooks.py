@@ -117,7 +117,8 @@ def install(root: Path, *, force: bool = False,
         raise GateError(f"not a git repository: {root}")
     folder = (root / done.stdout.decode().strip()).resolve()
     folder.mkdir(parents=True, exist_ok=True)
-    command = f"{_shell_quote(sys.executable)} -m secure_gate"
+    # -I: the hook runs in the repository, whose folders must never shadow our packages.
+    command = f"{_shell_quote(sys.executable)} -I -m secure_gate"
     written = []
     for kind in kinds:
         target = folder / kind

@@ -13,7 +13,6 @@ import json
 import os
 import select
 import subprocess
-import sys
 import threading
 import time
 from collections import deque
@@ -44,16 +43,19 @@ class _Task:
 
 
 def worker_command() -> list[str]:
-    """How a worker is started: this interpreter, running secure_gate.workers.main."""
-    return [sys.executable, "-m", "secure_gate.workers.main"]
+    """How a worker is started: this interpreter, isolated, running secure_gate.workers.main."""
+    return _subprocess.python_module("secure_gate.workers.main")
 
 
 class _Worker:
     """One child process speaking JSON lines on stdin/stdout."""
 
-    def __init__(self, root: Path, preload: str | None = None) -> None:
+    def __init__(self, preload: str | None = None) -> None:
         self.proc = subprocess.Popen(
-            [*worker_command(), *(["--preload", preload] if preload else [])], cwd=root,
+            # The repository reaches the worker only as data (absolute paths in requests),
+            # never as its working directory: nothing there is importable.
+            [*worker_command(), *(["--preload", preload] if preload else [])],
+            cwd=_subprocess.NEUTRAL_CWD,
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
             env=_subprocess.tool_env(), start_new_session=True)
         self.stderr_tail: deque[bytes] = deque(maxlen=40)
@@ -150,7 +152,7 @@ class WorkerPool:
         """
         for kind in kinds[: self.size]:
             try:
-                worker = _Worker(self.root, preload=kind)
+                worker = _Worker(preload=kind)
             except OSError:
                 return
             with self._cond:
@@ -226,7 +228,7 @@ class WorkerPool:
                 if worker is None:
                     self._retire_ready()  # never more processes than `size`
                     try:
-                        worker = _Worker(self.root, preload=task.kind)
+                        worker = _Worker(preload=task.kind)
                     except OSError as exc:
                         task.future.set_exception(
                             WorkerError(f"could not start a worker: {exc}"))
