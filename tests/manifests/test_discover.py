@@ -10,6 +10,7 @@ import pytest
 
 from secure_gate import files
 from secure_gate.manifests.discover import Inventory, inventory, manifest_kind
+from secure_gate.manifests.model import FROM_ENVIRONMENT
 
 
 @pytest.mark.parametrize(("path", "kind"), [
@@ -80,3 +81,19 @@ def test_unreadable_and_invalid_manifests_are_errors(make_repo: Callable[..., An
     assert found.errors[0].startswith("a/requirements.txt:2: not a valid requirement: ")
     assert found.errors[1].startswith("pyproject.toml: not valid TOML")
     assert found.errors[2] == "requirements.txt is not UTF-8 text"
+
+
+def test_environment_variables_are_notes_not_errors(make_repo: Callable[..., Any]) -> None:
+    repo = make_repo({"requirements.txt": (
+        "-r ${REQ_DIR}/base.txt\n-c https://${HOST}/c.txt\ndjango==${DJANGO_VERSION}\n"
+        "${PKG}\np @ https://${HOST}/p-1.0.whl\nrequests==2.19.0\n")})
+    found = scan(repo)
+    assert found.errors == []
+    assert found.notes == [
+        "requirements.txt:1: not followed: ${REQ_DIR}/base.txt depends on environment "
+        "variable(s) ${REQ_DIR}, which pip expands at install time (the gate never "
+        "substitutes them)",
+        "requirements.txt:2: not followed: https://${HOST}/c.txt is outside the repository"]
+    assert [(d.line, d.name, d.version, d.not_audited) for d in found.dependencies] == [
+        (3, "django", None, FROM_ENVIRONMENT), (4, None, None, FROM_ENVIRONMENT),
+        (5, "p", None, "installed from a URL"), (6, "requests", "2.19.0", None)]

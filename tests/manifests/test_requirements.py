@@ -150,3 +150,47 @@ def test_is_requirements_file(path: str, expected: bool) -> None:
 ])
 def test_resolve_include_stays_inside(including: str, target: str, expected: str | None) -> None:
     assert resolve_include(including, target) == expected
+
+
+# pip expands ${NAME} (upper case, digits, _) from the environment; the gate never does.
+@pytest.mark.parametrize(("text", "kind", "name", "specifier", "version", "variables"), [
+    ("requests==${VERSION}", "requirement", "requests", "==${VERSION}", "${VERSION}",
+     ("VERSION",)),
+    ("requests>=${MIN}", "requirement", "requests", ">=${MIN}", None, ("MIN",)),
+    ("requests==1.${MINOR}", "requirement", "requests", "==1.${MINOR}", "1.${MINOR}",
+     ("MINOR",)),
+    ("${PKG}==1.0", "requirement", None, "==1.0", "1.0", ("PKG",)),
+    ("${REQUIREMENT}", "requirement", None, "", None, ("REQUIREMENT",)),
+    ("p @ https://${HOST}/p-1.0.whl", "url", "p", "", None, ("HOST",)),
+    ("https://${HOST}/p-1.0.tar.gz", "url", None, "", None, ("HOST",)),
+    ("./${DIR}/pkg", "local", None, "", None, ("DIR",)),
+    ("--extra-index-url https://${TOKEN}@host/simple", "option", None, "", None, ("TOKEN",)),
+    ("requests==${lower}", "invalid", None, "", None, ()),   # pip leaves ${lower} as text
+    ("requests==$VERSION", "invalid", None, "", None, ()),   # and $NAME
+    ("requests==2.0 # ${IN_A_COMMENT}", "requirement", "requests", "==2.0", "2.0", ()),
+])
+def test_environment_variables_are_named_never_substituted(
+        monkeypatch: pytest.MonkeyPatch, text: str, kind: str, name: str | None,
+        specifier: str, version: str | None, variables: tuple[str, ...]) -> None:
+    for variable in ("VERSION", "MIN", "MINOR", "PKG", "REQUIREMENT", "HOST", "DIR", "TOKEN"):
+        monkeypatch.setenv(variable, "s3cr3t-value")  # the runner's values never show up
+    req = one(text + "\n")
+    assert (req.kind, req.name, req.specifier, exact_version(req), req.variables) == (
+        kind, name, specifier, version, variables)
+    assert "s3cr3t" not in repr(req) and "7919" not in repr(req)
+
+
+def test_environment_variables_in_includes_extras_and_markers() -> None:
+    include = one("-r ${REQ_DIR}/base.txt\n")
+    assert (include.kind, include.target, include.variables) == (
+        "include", "${REQ_DIR}/base.txt", ("REQ_DIR",))
+    req = one('c[${EXTRA}]==1.${MINOR}; python_version > "${PY}" --hash=sha256:ab\n')
+    assert (req.name, req.extras, req.marker, req.hashes, req.variables) == (
+        "c", ("${EXTRA}",), 'python_version > "${PY}"', ("sha256:ab",),
+        ("EXTRA", "MINOR", "PY"))
+
+
+def test_a_line_that_holds_a_stand_in_is_not_misread() -> None:
+    # The stand-ins never leave the parser: a line that already contains one is read as
+    # written (invalid, as pip would find it without the variable's value).
+    assert one("requests==${V}79190007919\n").kind == "invalid"

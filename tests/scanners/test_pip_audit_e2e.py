@@ -299,3 +299,18 @@ def test_diff_mode_marks_only_changed_pins_new(make_repo: Callable[..., Any],
     new = {f["rule"]: f["new"] for f in result.json_report["findings"]}
     assert new == {"SGTEST-LABEL-1": False, "SGTEST-V4-1": False, "SGTEST-PRE-1": True}
     assert result.code == 0  # the only new finding is low
+
+
+def test_environment_variables_leave_the_audit_complete(
+        make_repo: Callable[..., Any], run_cli: Callable[..., Any]) -> None:
+    # pip expands ${NAME} at install time; the gate names them and audits the rest.
+    repo = make_repo({"requirements.txt": (
+        "-r ${REQ_DIR}/base.txt\nlabelled==${LABELLED_VERSION}\nversions-only==2.1\n")})
+    result = scan(run_cli, repo.root)
+    assert result.code == 1, result.out + result.err
+    assert found(result) == {("SGTEST-VERSIONS-1", "requirements.txt", 3, "high")}
+    scanner = pip_audit(result)
+    assert scanner["status"] == "ok" and scanner["stats"]["pins"] == 1
+    assert ("not audited, its name or version is an environment variable pip expands at "
+            "install time (1): requirements.txt:2 labelled==${LABELLED_VERSION}"
+            ) in scanner["notes"]

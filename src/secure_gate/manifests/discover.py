@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from secure_gate.files import RepoFile
+from secure_gate.manifests import envvars
 from secure_gate.manifests.locks import TOML_LOCKS, parse_pipfile_lock, parse_toml_lock
 from secure_gate.manifests.model import Dependency, ParsedManifest, from_requirement_line
 from secure_gate.manifests.pyproject import parse_pyproject
@@ -107,7 +108,11 @@ def inventory(chosen: Sequence[RepoFile], available: Mapping[str, RepoFile],
             where = f"{include.path}:{include.line}"
             target = include.target or ""
             resolved = resolve_include(include.path, target)
-            if resolved is None:
+            if envvars.names(target) and "://" not in target:
+                out.notes.append(f"{where}: not followed: {target} depends on environment "
+                                 f"variable(s) {envvars.listed(envvars.names(target))}, which "
+                                 "pip expands at install time (the gate never substitutes them)")
+            elif resolved is None:
                 out.notes.append(f"{where}: not followed: {target} is outside the repository")
             elif resolved in queued:
                 continue

@@ -8,12 +8,14 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import InvalidName, canonicalize_name
 from packaging.version import InvalidVersion, Version
 
+from secure_gate.manifests import envvars
 from secure_gate.manifests.requirements import RequirementLine, exact_version
 
 # Why a dependency cannot be looked up in a vulnerability database.
 NOT_PINNED = "not pinned with =="
 NOT_PEP440 = "its pinned version is not a PEP 440 version"
 NOT_A_NAME = "not a valid package name"
+FROM_ENVIRONMENT = "its name or version is an environment variable pip expands at install time"
 _BY_KIND = {"url": "installed from a URL", "vcs": "installed from version control",
             "local": "a local path", "editable": "an editable install"}
 
@@ -84,6 +86,8 @@ def unaudited(path: str, line: int | None, end_line: int | None, name: str | Non
 
 def from_requirement_line(req: RequirementLine) -> Dependency | None:
     """The dependency a requirements-file line names (None for options and includes)."""
+    if req.kind == "requirement" and (req.name is None or envvars.names(req.specifier)):
+        return unaudited(req.path, req.line, req.end_line, req.name, req.text, FROM_ENVIRONMENT)
     if req.kind == "requirement" and req.name:
         version = exact_version(req)
         if version is not None:

@@ -12,6 +12,8 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import canonicalize_name
 
+from secure_gate.manifests import envvars
+
 KINDS = ("requirement", "include", "constraint", "editable", "url", "vcs", "local", "option",
          "invalid")
 _VCS_PREFIXES = ("git+", "hg+", "svn+", "bzr+")
@@ -39,7 +41,10 @@ class RequirementLine:
 
     ``kind`` is one of :data:`KINDS`; ``name`` is canonical; ``specifier`` is
     ``str(SpecifierSet)``; ``target`` is the path or URL an include, editable, URL, VCS or
-    local line names, as written; ``error`` says what is wrong with an ``invalid`` line.
+    local line names, as written; ``error`` says what is wrong with an ``invalid`` line;
+    ``variables`` are the ``${NAME}`` pip would expand on this line, left unresolved
+    (:mod:`secure_gate.manifests.envvars`). A requirement whose name is a variable has
+    ``name`` None; one whose version is a variable keeps ``${NAME}`` in ``specifier``.
     """
 
     path: str
@@ -54,6 +59,7 @@ class RequirementLine:
     hashes: tuple[str, ...] = ()
     target: str | None = None
     error: str | None = None
+    variables: tuple[str, ...] = ()
 
 
 def is_requirements_file(path: str) -> bool:
@@ -71,13 +77,14 @@ def exact_version(req: RequirementLine) -> str | None:
     """The version a requirement pins with ``==``/``===`` (no wildcard), else None."""
     if req.kind != "requirement" or not req.specifier:
         return None
+    text = envvars.hide(req.specifier, req.variables) if req.variables else req.specifier
     try:
-        specs = list(SpecifierSet(req.specifier))
+        specs = list(SpecifierSet(text or ""))
     except InvalidSpecifier:
         return None
     if len(specs) != 1 or specs[0].operator not in ("==", "===") or "*" in specs[0].version:
         return None
-    return specs[0].version
+    return envvars.show(specs[0].version, req.variables)
 
 
 def resolve_include(including: str, target: str) -> str | None:
@@ -198,17 +205,43 @@ def _classify(head: str, base: RequirementLine) -> RequirementLine:
     return parsed
 
 
-def parse_line(text: str, path: str, first: int, last: int) -> RequirementLine | None:
-    """Parse one logical line (continuations already joined); None for blank or comment."""
+def _with_variables(head: str, base: RequirementLine, as_written: RequirementLine
+                    ) -> RequirementLine:
+    """Classify a requirement part that only parses once its variables have values: its
+    shape is read with stand-ins in their place, and the stand-ins never leave here."""
+    variables = base.variables
+    hidden = envvars.hide(head, variables)
+    parsed = _classify(hidden, base) if hidden is not None else as_written
+    if parsed.kind == "invalid":
+        return as_written  # its error names the line as written
+
+    def show(text: str | None) -> str | None:
+        return envvars.show(text, variables) if text is not None else None
+
+    return replace(parsed, name=None if envvars.hidden(parsed.name or "", variables)
+                   else parsed.name, specifier=envvars.show(parsed.specifier, variables),
+                   extras=tuple(envvars.show(e, variables) for e in parsed.extras),
+                   marker=show(parsed.marker), target=show(parsed.target))
+
+
+def parse_line(text: str, path: str, first: int, last: int, *,
+               pip_variables: bool = False) -> RequirementLine | None:
+    """Parse one logical line (continuations already joined); None for blank or comment.
+
+    ``pip_variables``: the line is from a requirements file, where pip expands ``${NAME}``
+    (on a command line the shell does, and pip sees the result).
+    """
     body = _strip_comment(text).strip()
     if not body:
         return None
+    variables = envvars.names(body) if pip_variables else ()
     words = body.split()
     split_at = next((i for i, w in enumerate(words) if w.startswith("-")), len(words))
     head, tail = " ".join(words[:split_at]), " ".join(words[split_at:])
 
     def invalid(error: str) -> RequirementLine:
-        return RequirementLine(path, first, last, body, "invalid", error=error)
+        return RequirementLine(path, first, last, body, "invalid", error=error,
+                               variables=variables)
 
     try:
         options = _options(shlex.split(tail)) if tail else []
@@ -222,23 +255,29 @@ def parse_line(text: str, path: str, first: int, last: int) -> RequirementLine |
         if len(targets) > 1:
             return invalid("more than one -r/-c/-e option on one line")
         if not targets:
-            return RequirementLine(path, first, last, body, "option")
+            return RequirementLine(path, first, last, body, "option", variables=variables)
         flag, value = targets[0]
         kind = _TARGET_OPTIONS[flag]
         name = _egg_name(value or "") if kind == "editable" else None
-        return RequirementLine(path, first, last, body, kind, name=name, target=value)
+        return RequirementLine(path, first, last, body, kind, name=name, target=value,
+                               variables=variables)
     misplaced = [flag for flag, _ in options if flag not in _PER_REQUIREMENT]
     if misplaced:
         return invalid(f"option {misplaced[0]} cannot follow a requirement on the same line")
     hashes = tuple(value for flag, value in options if flag == "--hash" and value)
-    return _classify(head, RequirementLine(path, first, last, body, "invalid", hashes=hashes))
+    base = RequirementLine(path, first, last, body, "invalid", hashes=hashes,
+                           variables=variables)
+    parsed = _classify(head, base)
+    if parsed.kind == "invalid" and envvars.names(head):
+        return _with_variables(head, base, parsed)
+    return parsed
 
 
 def parse_requirements(text: str, path: str) -> list[RequirementLine]:
     """Every meaningful logical line of a requirements file, in order."""
     out: list[RequirementLine] = []
     for first, last, logical in _logical_lines(text):
-        parsed = parse_line(logical, path, first, last)
+        parsed = parse_line(logical, path, first, last, pip_variables=True)
         if parsed is not None:
             out.append(parsed)
     return out

@@ -132,3 +132,33 @@ def test_fingerprint_evidence_survives_line_moves(tmp_path: Path) -> None:
     first = scan(tmp_path / "a", {R: "requests>=2.0\n"}).findings[0]
     moved = scan(tmp_path / "b", {R: "# new comment\n\nrequests>=2.0\n"}).findings[0]
     assert moved.location.line == 3 and moved.evidence == first.evidence
+
+
+def test_environment_variables_are_checked_as_written_and_named(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HOST", "token:s3cr3t@internal.example")
+    outcome = scan(tmp_path, {R: (
+        f"requests==${{VERSION}} {HASH}\n"                      # pinned, to the install's value
+        "flask>=${MIN}\n"                                       # a range whatever MIN is
+        f"p @ https://${{HOST}}/p-1.0.whl {HASH}\n"             # hashed URL: still checked, ok
+        "q @ https://${HOST}/q-1.0.whl\n"                       # unhashed URL: still a finding
+        "${PKG}\n"                                              # what it installs is unknown
+        "-r ${REQ_DIR}/base.txt\n"
+        "--extra-index-url https://${TOKEN}@host/simple\n")})
+    assert outcome.errors == []
+    assert places(outcome) == [(R, PIN, 2), (R, PIN, 4), (R, PIN, 5)]
+    unknown = next(f for f in outcome.findings if f.location.line == 5)
+    assert unknown.confidence is Confidence.MEDIUM and "${PKG}" in unknown.message
+    assert outcome.notes == [
+        f"{R}:{n}: `{text}` uses {used}, which pip expands from the environment at install "
+        "time; read as written, never substituted"
+        for n, text, used in ((1, f"requests==${{VERSION}} {HASH}", "${VERSION}"),
+                              (2, "flask>=${MIN}", "${MIN}"),
+                              (3, f"p @ https://${{HOST}}/p-1.0.whl {HASH}", "${HOST}"),
+                              (4, "q @ https://${HOST}/q-1.0.whl", "${HOST}"),
+                              (5, "${PKG}", "${PKG}"))] + [
+        f"{R}:6: `-r ${{REQ_DIR}}/base.txt` names its file with ${{REQ_DIR}}, which pip "
+        "expands from the environment at install time; not followed (the gate never "
+        "substitutes variables)"]
+    assert not any("s3cr3t" in text for f in outcome.findings
+                   for text in (f.message, f.evidence, f.fix or ""))

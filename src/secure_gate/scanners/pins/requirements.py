@@ -8,6 +8,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from secure_gate.files import RepoFile
+from secure_gate.manifests import envvars
 from secure_gate.manifests.requirements import (
     RequirementLine,
     exact_version,
@@ -52,6 +53,12 @@ def check_line(req: RequirementLine, constrained: set[str]) -> Finding | None:
     names a constraints file of the same install pins exactly)."""
     name = req.name or "name"
     target = req.target or ""
+    if req.kind == "requirement" and req.name is None:
+        return _unpinned(req, f"installs a project whose name comes from "
+                         f"{envvars.listed(req.variables)} at install time, so what it installs, "
+                         "and whether it is pinned, cannot be checked; name the project here: "
+                         f"`{_PIN.format(name='name')}`", _PIN.format(name="name"),
+                         confidence=Confidence.MEDIUM)
     if req.kind == "requirement":
         if exact_version(req) is not None or req.name in constrained:
             return None
@@ -134,15 +141,26 @@ def check(chosen: Sequence[RepoFile], available: Mapping[str, RepoFile],
             out.errors.append(f"{repo_file.path} {exc}")
             continue
         for req in lines:
-            if req.kind not in ("include", "constraint"):
-                continue
-            target = req.target or ""
-            resolved = resolve_include(req.path, target)
             where = f"{req.path}:{req.line}"
+            target = req.target or ""
+            follows = req.kind in ("include", "constraint")
+            if req.variables and req.kind != "option" and not (
+                    follows and envvars.names(target)):
+                out.notes.append(f"{where}: `{req.text}` uses {envvars.listed(req.variables)}, "
+                                 "which pip expands from the environment at install time; "
+                                 "read as written, never substituted")
+            if not follows:
+                continue
+            resolved = resolve_include(req.path, target)
             if resolved is None and "://" in target:
                 out.findings.append(_unpinned(
                     req, "reads requirements from a URL whose content can change; commit the "
                     "file to the repository and pin it there", "-r <file in this repository>"))
+            elif envvars.names(target):
+                out.notes.append(f"{where}: `{req.text}` names its file with "
+                                 f"{envvars.listed(envvars.names(target))}, which pip expands "
+                                 "from the environment at install time; not followed (the gate "
+                                 "never substitutes variables)")
             elif resolved is None:
                 out.notes.append(f"{where}: `{req.text}` points outside the repository; "
                                  "not checked")
