@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import tempfile
@@ -11,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from secure_gate import _subprocess, run
+from secure_gate import git, run
 from secure_gate.config import Config
 from secure_gate.errors import UsageError
 from secure_gate.globs import GlobSet
@@ -20,7 +19,6 @@ from secure_gate.policy import NewInfo
 from secure_gate.scanners import get
 
 _HUNK = re.compile(rb"^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@")
-_MODE_FILE = (b"100644", b"100755")
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,26 +39,16 @@ class Comparison:
     notices: tuple[str, ...]
 
 
-def _git(root: Path, *args: str, stdin: bytes | None = None,
-         env_tz: str | None = None) -> bytes:
-    env = _subprocess.tool_env({"TZ": env_tz} if env_tz else None)
-    done = _subprocess.run(["git", *args], cwd=root, timeout=600, stdin=stdin, env=env)
-    if done.returncode != 0:
-        raise UsageError(f"git {args[0]} failed: {done.stderr_text(400)}")
-    return done.stdout
-
-
 def resolve_base(root: Path, ref: str) -> str:
     """The commit a ``--diff-base`` names; a clear error when the clone does not have it."""
     if ref.startswith("-"):
         raise UsageError(f"--diff-base {ref!r} is not a git revision")
-    done = _subprocess.run(["git", "rev-parse", "--verify", "--quiet", "--end-of-options",
-                            f"{ref}^{{commit}}"], cwd=root, timeout=60)
-    if done.returncode != 0:
+    sha = git.resolve_commit(root, ref)
+    if sha is None:
         raise UsageError(
             f"--diff-base {ref!r} is not a commit in this clone; fetch it first (with "
             "actions/checkout, set `fetch-depth: 0`, or fetch the base ref)")
-    return done.stdout.decode().strip()
+    return sha
 
 
 def unquote(raw: bytes) -> bytes:
@@ -94,7 +82,7 @@ def changed_lines(patch: bytes) -> dict[str, frozenset[int]]:
     for line in patch.split(b"\n"):
         if line.startswith(b"+++ "):
             target = unquote(line[4:].rstrip(b"\t"))
-            current = None if target == b"/dev/null" else os.fsdecode(target[2:])
+            current = None if target == b"/dev/null" else git.decode_path(target[2:])
             if current is not None:
                 out.setdefault(current, set())
         elif current is not None and (match := _HUNK.match(line)):
@@ -105,8 +93,7 @@ def changed_lines(patch: bytes) -> dict[str, frozenset[int]]:
 
 def changes(root: Path, base: str) -> Changes:
     """Name-status and line-level changes between ``base`` and the work tree."""
-    raw = _git(root, "-c", "core.quotepath=off", "diff", "--name-status", "-z", "-M",
-               "--relative", base, "--")
+    raw = git.diff_name_status(root, base)
     parts = raw.split(b"\0")
     changed: set[str] = set()
     renamed: dict[str, str] = {}
@@ -114,17 +101,16 @@ def changes(root: Path, base: str) -> Changes:
     while i < len(parts) and parts[i]:
         status = parts[i].decode()
         if status[0] in "RC":
-            old, new = os.fsdecode(parts[i + 1]), os.fsdecode(parts[i + 2])
+            old, new = git.decode_path(parts[i + 1]), git.decode_path(parts[i + 2])
             changed.add(new)
             if status[0] == "R":
                 renamed[new] = old
             i += 3
             continue
         if status[0] != "D":
-            changed.add(os.fsdecode(parts[i + 1]))
+            changed.add(git.decode_path(parts[i + 1]))
         i += 2
-    patch = _git(root, "-c", "core.quotepath=off", "diff", "-U0", "-M", "--relative",
-                 "--no-color", "--no-ext-diff", "--no-textconv", base, "--")
+    patch = git.diff_patch(root, base)
     return Changes(base, frozenset(changed), renamed, changed_lines(patch))
 
 
@@ -134,39 +120,17 @@ def materialise(root: Path, base: str, into: Path, wanted: set[str] | None,
 
     Blobs are read with ``git cat-file``: no checkout, no hooks, no filters, no attributes.
     """
-    prefix = _git(root, "rev-parse", "--show-prefix").decode().strip()
-    listing = _git(root, "ls-tree", "-r", "-z", "-l", "--full-tree", base)
-    entries: list[tuple[str, str]] = []
-    for record in listing.split(b"\0"):
-        if not record:
-            continue
-        meta, _, path_bytes = record.partition(b"\t")
-        mode, _kind, oid, size = meta.split()
-        full = os.fsdecode(path_bytes)
-        if not full.startswith(prefix):
-            continue
-        rel = full[len(prefix):]
-        if wanted is not None and rel not in wanted:
-            continue
-        if mode not in _MODE_FILE or int(size) > max_size:
-            continue  # symlinks, submodules and oversized blobs are never scanned anyway
-        entries.append((rel, oid.decode()))
+    entries = [(b.path, b.oid) for b in git.tree_files(root, base)
+               if (wanted is None or b.path in wanted) and b.size <= max_size]
+    # Symlinks, submodules and oversized blobs are never scanned anyway.
     write_blobs(root, entries, into)
     return [rel for rel, _ in entries]
 
 
 def write_blobs(root: Path, entries: Sequence[tuple[str, str]], into: Path) -> None:
     """Write each (path, blob id) under ``into`` from one ``git cat-file --batch``."""
-    if not entries:
-        return
-    blobs = _git(root, "cat-file", "--batch",
-                 stdin="".join(f"{oid}\n" for _, oid in entries).encode())
-    offset = 0
-    for rel, _ in entries:
-        header_end = blobs.index(b"\n", offset)
-        length = int(blobs[offset:header_end].split()[2])
-        body = blobs[header_end + 1 : header_end + 1 + length]
-        offset = header_end + 1 + length + 1
+    for (rel, _), body in zip(entries, git.read_blobs(root, [oid for _, oid in entries]),
+                              strict=True):
         target = into / rel
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(body)
@@ -178,20 +142,10 @@ def materialise_index(root: Path, into: Path) -> list[str]:
     Work-tree edits that are not staged are not what the commit will contain, so a native
     pre-commit hook scans these blobs instead.
     """
-    names = _git(root, "diff", "--cached", "--name-only", "-z", "--diff-filter=ACMR",
-                 "--relative", "--no-renames")
-    staged = [os.fsdecode(n) for n in names.split(b"\0") if n]
+    staged = git.staged_names(root)
     if not staged:
         return []
-    listing = _git(root, "--literal-pathspecs", "ls-files", "-s", "-z", "--", *staged)
-    entries: list[tuple[str, str]] = []
-    for record in listing.split(b"\0"):
-        if not record:
-            continue
-        meta, _, path_bytes = record.partition(b"\t")
-        mode, oid, _stage = meta.split()
-        if mode in _MODE_FILE:
-            entries.append((os.fsdecode(path_bytes), oid.decode()))
+    entries = [(b.path, b.oid) for b in git.index_files(root, staged)]
     # Oversized blobs are written too: the walk counts them as not scanned, visibly.
     write_blobs(root, entries, into)
     return [rel for rel, _ in entries]
@@ -203,8 +157,7 @@ def compare(config: Config, options: run.RunOptions, collected: run.Collected) -
     base = resolve_base(root, options.diff_base or "HEAD")
     diff = changes(root, base)
     # The base commit's committer date, in UTC, comparable with advisories' dates as text.
-    base_time = _git(root, "show", "-s", "--format=%cd", "--date=format-local:%Y-%m-%dT%H:%M:%SZ",
-                     base, env_tz="UTC").decode().strip()
+    base_time = git.commit_time_utc(root, base)
     notices: list[str] = []
     ran = [r.name for r in collected.results if r.status is not Status.SKIPPED]
     per_file = [n for n in ran if getattr(get(n), "per_file", False)]

@@ -9,7 +9,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from secure_gate import _subprocess
+from secure_gate import git
 from secure_gate.errors import GateError
 from secure_gate.globs import GlobSet
 from secure_gate.model import FileStats
@@ -22,10 +22,8 @@ _NON_SOURCE_DIRS = frozenset({"__pycache__", ".venv", "venv", ".tox", ".nox", "n
 _SAMPLE_LIMIT = 20
 
 
-class RepositoryError(GateError):
+class RepositoryError(git.GitError):
     """The repository could not be listed (for example git's dubious-ownership refusal)."""
-
-    exit_code = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,32 +89,19 @@ def display_path(raw: str) -> str:
 def _in_git(root: Path) -> bool:
     """True inside a git work tree; raises when git refuses the repository."""
     try:
-        probe = _subprocess.run(["git", "rev-parse", "--is-inside-work-tree"], cwd=root,
-                                timeout=60)
-    except _subprocess.ToolFailure:
-        return False  # no git at all: walk the file system
-    if probe.returncode != 0:
-        err = probe.stderr_text()
-        if "not a git repository" in err:
-            return False
-        raise RepositoryError(
-            f"git cannot read the repository at {root}: {err or 'exit ' + str(probe.returncode)}"
-            + (" (add it with `git config --global --add safe.directory <path>`)"
-               if "dubious ownership" in err else "")
-        )
-    # False inside a .git directory or a bare repository.
-    return probe.stdout.strip() == b"true"
+        return git.in_work_tree(root)
+    except git.GitError as exc:
+        raise RepositoryError(str(exc)) from None
 
 
 def _git_files(root: Path) -> list[str] | None:
     """Tracked files under ``root`` relative to it, or None outside a git work tree."""
     if not _in_git(root):
         return None
-    listing = _subprocess.run(["git", "ls-files", "-z", "--cached"], cwd=root, timeout=300)
-    if listing.returncode != 0:
-        raise RepositoryError(f"`git ls-files` failed in {root}: {listing.stderr_text()}")
-    names = [os.fsdecode(p) for p in listing.stdout.split(b"\0") if p]
-    return list(dict.fromkeys(names))
+    try:
+        return git.tracked_files(root)
+    except git.GitError as exc:
+        raise RepositoryError(f"`git ls-files` failed in {root}: {exc}") from None
 
 
 def _walk(root: Path) -> Iterator[str]:

@@ -9,7 +9,7 @@ import tempfile
 from dataclasses import replace
 from pathlib import Path
 
-from secure_gate import _subprocess, diff, run
+from secure_gate import diff, git, run
 from secure_gate.config import Config
 from secure_gate.errors import EXIT_PASSED, GateError
 from secure_gate.model import Report
@@ -17,7 +17,7 @@ from secure_gate.report.escape import terminal
 from secure_gate.report.hook import render_hook
 from secure_gate.workers.pool import WorkerPool
 
-_ZERO = "0" * 40
+_ZERO = git.ZERO_SHA
 
 
 def _emit(report: Report) -> int:
@@ -84,29 +84,17 @@ def _pre_push(args: argparse.Namespace, refs: str) -> int:
         local_ref, local_sha, _remote_ref, remote_sha = parts
         if local_sha == _ZERO:
             continue  # a branch being deleted: nothing to scan
-        base = remote_sha if remote_sha != _ZERO and _has_commit(root, remote_sha) else None
+        base = remote_sha if remote_sha != _ZERO and git.has_commit(root, remote_sha) else None
         print(f"secure-gate: {terminal(local_ref)} at {local_sha[:12]}"
               + (f", new since {base[:12]}" if base else ", whole tree (no remote base)"))
         with tempfile.TemporaryDirectory(prefix="secure-gate-push-") as tmp:
             tree = Path(tmp) / "tree"
-            _git(root, "-c", "core.hooksPath=/dev/null", "worktree", "add", "--detach",
-                 "--quiet", str(tree), local_sha)
+            git.worktree_add(root, tree, local_sha)
             try:
                 config, options = _options(args, tree)
                 push_run = replace(options, root=tree, paths=(), diff_base=base)
                 code = _emit(run.scan(config, push_run))
             finally:
-                _git(root, "worktree", "remove", "--force", str(tree))
+                git.worktree_remove(root, tree)
         worst = max(worst, code)
     return worst
-
-
-def _has_commit(root: Path, sha: str) -> bool:
-    done = _subprocess.run(["git", "cat-file", "-e", f"{sha}^{{commit}}"], cwd=root, timeout=30)
-    return done.returncode == 0
-
-
-def _git(root: Path, *args: str) -> None:
-    done = _subprocess.run(["git", *args], cwd=root, timeout=600)
-    if done.returncode != 0:
-        raise GateError(f"git {' '.join(args[:3])} failed: {done.stderr_text(400)}")

@@ -7,7 +7,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from secure_gate import _subprocess
+from secure_gate import git
 from secure_gate.errors import GateError
 
 MINIMUM_PRE_COMMIT = "3.2.0"  # the first release that knows the `pre-commit` stage name
@@ -112,10 +112,7 @@ HOOK_KINDS = ("pre-commit", "pre-push")
 def install(root: Path, *, force: bool = False,
             kinds: tuple[str, ...] = HOOK_KINDS) -> list[Path]:
     """Write native hooks into the repository's hooks folder; never overwrite a stranger's."""
-    done = _subprocess.run(["git", "rev-parse", "--git-path", "hooks"], cwd=root, timeout=30)
-    if done.returncode != 0:
-        raise GateError(f"not a git repository: {root}")
-    folder = (root / done.stdout.decode().strip()).resolve()
+    folder = git.hooks_dir(root)
     folder.mkdir(parents=True, exist_ok=True)
     # -I: the hook runs in the repository, whose folders must never shadow our packages.
     command = f"{_shell_quote(sys.executable)} -I -m secure_gate"

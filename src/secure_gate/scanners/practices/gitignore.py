@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from secure_gate import _subprocess
+from secure_gate import git
 
 TARGET = ".env"
 
@@ -82,16 +82,8 @@ def read_verdict(text: str) -> Verdict:
 
 def git_verdict(root: Path, timeout: float) -> Verdict | None:
     """git's answer for ``.env`` at ``root`` (None when git cannot answer)."""
-    try:
-        done = _subprocess.run(["git", "check-ignore", "--no-index", "--verbose",
-                                "--non-matching", "-z", "--stdin"], cwd=root, timeout=timeout,
-                               stdin=TARGET.encode() + b"\0")
-    except _subprocess.ToolFailure:
-        return None
-    if done.returncode not in (0, 1):
-        return None
-    fields = done.stdout.split(b"\0")
-    if len(fields) < 4:
+    fields = git.check_ignore(root, TARGET, timeout)
+    if fields is None or len(fields) < 4:
         return None
     source, number, pattern = (f.decode("utf-8", "replace") for f in fields[:3])
     if not source or source.startswith("/") or source.rsplit("/", 1)[-1] != ".gitignore":
