@@ -54,11 +54,12 @@ def encode_path(path: str) -> bytes:
     return os.fsencode(path)
 
 
-def argv(*args: str) -> list[str]:
-    """The argv of one hardened git call."""
+def argv(*args: str, keep: tuple[str, ...] = ()) -> list[str]:
+    """The argv of one hardened git call (``keep``: option names left as configured)."""
     out = ["git"]
     for option in HARDENED_OPTIONS:
-        out += ["-c", option]
+        if option.partition("=")[0] not in keep:
+            out += ["-c", option]
     return [*out, *args]
 
 
@@ -137,7 +138,12 @@ def show_prefix(root: Path) -> str:
 
 def hooks_dir(root: Path) -> Path:
     """The folder git runs this repository's hooks from."""
-    done = run(root, "rev-parse", "--git-path", "hooks", timeout=30)
+    # The one call that must see the repository's own core.hooksPath: it asks where that is.
+    try:
+        done = _subprocess.run(argv("rev-parse", "--git-path", "hooks", keep=("core.hooksPath",)),
+                               cwd=root, timeout=30, env=_subprocess.tool_env())
+    except _subprocess.ToolFailure as exc:
+        raise GitError(f"git rev-parse: {exc}") from None
     if done.returncode != 0:
         raise GitError(f"not a git repository: {root}", EXIT_USAGE)
     return (root / os.fsdecode(done.stdout.strip())).resolve()
