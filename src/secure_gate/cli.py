@@ -244,6 +244,9 @@ def _write_rendered(path: str, rendered: Rendered) -> tuple[str, ...]:
 
 
 def _cmd_github(args: argparse.Namespace) -> int:
+    from secure_gate.github.handoff import reexec_without_credentials
+
+    reexec_without_credentials()  # before anything starts: no child inherits a credential
     from secure_gate.github.main import run_github
 
     return run_github(os.environ)

@@ -14,12 +14,11 @@ from secure_gate.errors import EXIT_SCANNER_ERROR, EXIT_USAGE, GateError
 from secure_gate.github import files
 from secure_gate.github.api import Sleeper
 from secure_gate.github.context import GitHubContext, read_context
+from secure_gate.github.handoff import TOKEN_INPUT, take_token
 from secure_gate.github.inputs import raw
 from secure_gate.github.publish import Console, publish
 from secure_gate.github.scan import scan_report
 from secure_gate.model import Status
-
-TOKEN_INPUT = "INPUT_GITHUB-TOKEN"  # noqa: S105  # nosec B105 (a variable name, not a token)
 
 
 def _outputs(code: int, extra: Mapping[str, str]) -> dict[str, str]:
@@ -54,11 +53,11 @@ def run_github(environ: MutableMapping[str, str] | Mapping[str, str], *,
                out: TextIO | None = None, sleep: Sleeper = time.sleep) -> int:
     """Run the gate as a GitHub Action step; returns the gate's exit code."""
     console = Console(out or sys.stdout)
-    token = raw(environ, "github-token")
+    # Out of the environment (and the hand-off pipe closed) before any worker or tool starts.
+    token = take_token(environ) if isinstance(environ, MutableMapping) else raw(
+        environ, "github-token")
     # Masked before anything else is printed, and never while commands are stopped.
     console.mask(token)
-    if isinstance(environ, MutableMapping):
-        environ.pop(TOKEN_INPUT, None)  # nothing later in this process needs it in the env
     ctx: GitHubContext | None = None
     try:
         ctx = read_context({**environ, TOKEN_INPUT: token})
