@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from collections.abc import Callable
@@ -118,14 +119,26 @@ OSV_RECORD = {
 
 BAD = {
     "bad.py": "import subprocess\n\n\ndef go(c):\n    subprocess.call(c, shell=True)\n",
+    # File names pre-commit passes as they are: one that starts with a dash, one that reads
+    # like an option that would switch the gate off.
+    "-dash.py": "import subprocess\n\n\ndef go(c):\n    subprocess.call(c, shell=True)\n",
+    "--fail-on=never": "plain text\n",
     "settings.txt": f"github_token = {fake.GITHUB_TOKEN}\n",
     "requirements.txt": "insecure-test-package==1.0.0\nrequests>=2.0\n",
+    "Dockerfile": "FROM python:3.12-slim\nUSER nobody\n",
+    ".github/workflows/ci.yml": "on: push\npermissions: {}\njobs:\n  t:\n    runs-on: x\n"
+                               "    steps:\n      - uses: actions/checkout@v4\n",
+    ".env": "LOG_LEVEL=debug\n",
 }
 GOOD = {
     "bad.py": "def add(a, b):\n    return a + b\n",
+    "tool.py": "import subprocess  # low (B404): blocks only at --fail-on low\n",
     "settings.txt": "nothing secret here\n",
     "requirements.txt": "insecure-test-package==1.0.1 \\\n"
                         "    --hash=sha256:" + "0" * 64 + "\n",
+    "Dockerfile": f"FROM python:3.12-slim@sha256:{'a' * 64}\nUSER nobody\n",
+    ".github/workflows/ci.yml": "on: push\npermissions: {}\njobs:\n  t:\n    runs-on: x\n"
+                               f"    steps:\n      - uses: actions/checkout@{'b' * 40} # v4\n",
 }
 
 
@@ -140,48 +153,109 @@ def hook_status(output: str) -> dict[str, str]:
     return status
 
 
-def make_hook_repo(make_repo: Callable[..., Any], files: dict[str, str]) -> Any:
+def make_hook_repo(make_repo: Callable[..., Any], files: dict[str, str], config: str) -> Any:
     repo = make_repo(commit=False)
     osv = repo.root / ".osv"
     osv.mkdir()
     (osv / "SGTEST-2026-0001.json").write_text(json.dumps(OSV_RECORD))
-    # fail-on medium: an unpinned requirement is medium by default.
-    repo.write({".secure-gate.yml": "fail-on: medium\nexclude: ['.osv/']\nscanners:\n"
-                                    "  pip-audit:\n    advisory-db: .osv\n", **files})
+    # The gate's defaults otherwise: each hook must fail at them on what it exists to catch.
+    repo.write({".secure-gate.yml": "exclude: ['.osv/']\nscanners:\n"
+                                    "  pip-audit:\n    advisory-db: .osv\n",
+                ".pre-commit-config.yaml": config, **files})
     repo.git("add", "-A")
     return repo
 
 
 @pytest.fixture(scope="module")
-def try_repo_source(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """This project as pre-commit will clone it: HEAD plus tracked changes (try-repo's rule)."""
-    return PROJECT
+def project_at_commit(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str]:
+    """This project as a user names it, a git URL and a commit: the work tree's files
+    (tracked and new, not ignored) committed in a repository of their own."""
+    root = tmp_path_factory.mktemp("secure-gate-at-a-commit")
+    listed = subprocess.run(["git", "ls-files", "-z", "--cached", "--others",
+                             "--exclude-standard"], cwd=PROJECT, capture_output=True,
+                            check=True).stdout.decode().split("\0")
+    for name in filter(None, listed):
+        source = PROJECT / name
+        if source.is_file():
+            (root / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, root / name)
+    env = {**os.environ, "GIT_CONFIG_NOSYSTEM": "1"}
+    for argv in (["init", "-q", "-b", "main"], ["add", "-A"],
+                 ["commit", "-q", "-m", "snapshot"]):
+        subprocess.run(["git", *argv], cwd=root, check=True, env=env, capture_output=True)
+    sha = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, check=True,
+                         capture_output=True, text=True).stdout.strip()
+    return root.as_uri(), sha
+
+
+@pytest.fixture(scope="module")
+def pre_commit_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One store for the module: every hook shares the one environment of the repo at a rev."""
+    return tmp_path_factory.mktemp("pre-commit-home")
+
+
+def user_config(url: str, rev: str, args: list[str] | None) -> str:
+    hooks_yaml = "".join(f"      - id: {spec.id}\n"
+                         + (f"        args: {json.dumps(args)}\n" if args is not None else "")
+                         for spec in hooks.hook_specs())
+    # The files under test only: the config's own `rev:` SHA is a known false positive of
+    # detect-secrets' hex-entropy detector, not what these hooks are tested on.
+    return (f"exclude: '^(\\.pre-commit-config\\.yaml|\\.secure-gate\\.yml|\\.osv/.*)$'\n"
+            f"repos:\n  - repo: {url}\n    rev: {rev}\n    hooks:\n{hooks_yaml}")
+
+
+def pre_commit_run(repo: Any, home: Path) -> tuple[int, str]:
+    env = {**os.environ, "PRE_COMMIT_HOME": str(home),
+           "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}"}
+    done = subprocess.run([BIN / "pre-commit", "run", "--color", "never", "--all-files"],
+                          cwd=repo.root, env=env, capture_output=True, text=True, check=False,
+                          timeout=1800)
+    output = done.stdout + done.stderr
+    assert fake.leaked(output) == [], "a secret reached the hook output"
+    assert "exit code: 2" not in output and "exit code: 3" not in output, output[-3000:]
+    return done.returncode, output
+
+
+# (args, files, expected status of every hook); None: the hook ids alone.
+SCENARIOS = [
+    (None, BAD, "Failed"),
+    (None, GOOD, "Passed"),
+    # Options after options, both spellings: the last --fail-on wins, as on the command line.
+    (["--jobs", "1", "--fail-on", "low", "--fail-on=critical"], BAD, "Passed"),
+    (["--fail-on=low", "--min-confidence", "low"], GOOD, None),
+]
 
 
 @pytest.mark.slow
-def test_pre_commit_try_repo_blocks_bad_and_passes_good(
-        make_repo: Callable[..., Any], try_repo_source: Path, tmp_path: Path) -> None:
-    env = {**os.environ, "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home"),
-           "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}"}
+@pytest.mark.parametrize(("args", "files", "expected"), SCENARIOS,
+                         ids=["bad", "good", "bad-args-critical", "good-args-low"])
+def test_pre_commit_run_at_a_commit_with_and_without_args(
+        make_repo: Callable[..., Any], project_at_commit: tuple[str, str],
+        pre_commit_home: Path, args: list[str] | None, files: dict[str, str],
+        expected: str | None) -> None:
+    url, rev = project_at_commit
+    repo = make_hook_repo(make_repo, files, user_config(url, rev, args))
+    code, output = pre_commit_run(repo, pre_commit_home)
+    status = hook_status(output)
     names = {spec.id: spec.name for spec in hooks.hook_specs()}
-    for files, expected in ((BAD, "Failed"), (GOOD, "Passed")):
-        repo = make_hook_repo(make_repo, files)
-        done = subprocess.run([BIN / "pre-commit", "try-repo", str(try_repo_source), "--files",
-                               *files], cwd=repo.root, env=env, capture_output=True, text=True,
-                              check=False, timeout=900)
-        output = done.stdout + done.stderr
-        assert fake.leaked(output) == [], "a secret reached the hook output"
-        status = hook_status(output)
-        for hook_id, name in names.items():
-            if hook_id == "secure-gate-practices":
-                continue  # practices has its own bad/good scenario below
-            assert status.get(name) == expected, (hook_id, output[-3000:])
-        assert (done.returncode != 0) == (expected == "Failed")
-        if expected == "Failed":
-            assert "bad.py:5: high B602" in output
-            assert "requirements.txt:1: " in output and "SGTEST-2026-0001" in output
-            assert "requirements.txt:2: medium unpinned-requirement" in output
-            assert "settings.txt:1: high GitHub Token" in output
+    if expected is not None:
+        assert status == {name: expected for name in names.values()}, output[-4000:]
+        assert (code != 0) == (expected == "Failed")
+    if files is BAD and expected == "Failed":
+        assert "bad.py:5: high B602" in output
+        assert "-dash.py:5: high B602" in output
+        assert "requirements.txt:1: " in output and "SGTEST-2026-0001" in output
+        assert "settings.txt:1: high GitHub Token" in output
+        assert ".env: high env-file-committed" in output or ".env:" in output
+        # The pins hook at its own default (medium): an unpinned FROM and a tag-pinned Action.
+        assert "Dockerfile:1: medium unpinned-image" in output
+        assert ".github/workflows/ci.yml:7: medium unpinned-action" in output
+        assert "requirements.txt:2: medium unpinned-requirement" in output
+    if expected is None:  # --fail-on low: the low B404 in tool.py now blocks
+        assert status[names["secure-gate-bandit"]] == "Failed", output[-4000:]
+        assert status[names["secure-gate"]] == "Failed"
+        assert "tool.py:1: low B404" in output
+        assert set(status) == set(names.values())
 
 
 # Native hooks -----------------------------------------------------------------------------

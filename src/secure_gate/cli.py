@@ -326,9 +326,11 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point: returns the exit code (0 passed, 1 failed, 2 usage, 3 scanner error)."""
+    from secure_gate import hookargs
+
     parser = build_parser()
     try:
-        args = parser.parse_args(argv)
+        args = hookargs.parse_args(parser, sys.argv[1:] if argv is None else argv)
         return COMMANDS[args.command](args)
     except GateError as exc:
         print(f"secure-gate: error: {exc}", file=sys.stderr)
