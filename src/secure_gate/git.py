@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -33,7 +34,11 @@ HARDENED_OPTIONS: tuple[str, ...] = (
     "protocol.allow=never",       # no fetch, clone or submodule transport of any kind
     "safe.bareRepository=explicit",
     "log.showSignature=false",
+    "submodule.recurse=false",    # worktree add never descends into submodules
 )
+# What a filter driver runs: git skips an empty command, and a required filter that is not
+# run would be an error, so each driver the repository defines gets all four switched off.
+_FILTER_KEYS = ("clean=", "smudge=", "process=", "required=false")
 
 
 class GitError(GateError):
@@ -54,13 +59,43 @@ def encode_path(path: str) -> bytes:
     return os.fsencode(path)
 
 
-def argv(*args: str, keep: tuple[str, ...] = ()) -> list[str]:
-    """The argv of one hardened git call (``keep``: option names left as configured)."""
+def argv(*args: str, keep: tuple[str, ...] = (), extra: Sequence[str] = ()) -> list[str]:
+    """The argv of one hardened git call (``keep``: option names left as configured;
+    ``extra``: more ``-c`` settings, such as :func:`filter_overrides`)."""
     out = ["git"]
-    for option in HARDENED_OPTIONS:
+    for option in (*HARDENED_OPTIONS, *extra):
         if option.partition("=")[0] not in keep:
             out += ["-c", option]
     return [*out, *args]
+
+
+@functools.lru_cache(maxsize=64)
+def filter_overrides(root: Path | str) -> tuple[str, ...]:
+    """``-c`` settings that switch off every filter driver the repository's config defines.
+
+    A driver (``filter.<name>.clean``/``smudge``/``process``, picked by a ``.gitattributes``
+    line) is a program git runs on checkout (``worktree add``) and when it compares the work
+    tree; its name is the repository's to choose, so it is read from the config first
+    (``git config`` itself runs nothing). A name git's ``-c`` cannot express is refused.
+    """
+    try:
+        done = _subprocess.run(argv("config", "-z", "--get-regexp", r"^filter\."), cwd=root,
+                               timeout=60, env=_subprocess.tool_env())
+    except _subprocess.ToolFailure as exc:
+        raise GitError(f"git config: {exc}") from None
+    names: dict[str, None] = {}
+    for record in done.stdout.split(b"\0"):
+        key = record.partition(b"\n")[0].decode("utf-8", "surrogateescape")
+        if key.count(".") >= 2:
+            names[key[len("filter."):key.rindex(".")]] = None
+    out: list[str] = []
+    for name in names:
+        if "=" in name or "\0" in name:
+            raise GitError(f"the repository's git config defines a filter driver named "
+                           f"{name!r}, which cannot be switched off: refusing to run git "
+                           "with it", EXIT_USAGE)
+        out += [f"filter.{name}.{setting}" for setting in _FILTER_KEYS]
+    return tuple(out)
 
 
 def run(root: Path | str, *args: str, stdin: bytes | None = None, timeout: float = 600,
@@ -68,8 +103,8 @@ def run(root: Path | str, *args: str, stdin: bytes | None = None, timeout: float
     """Run git in ``root`` and return what it did, whatever its exit code."""
     extra = {"GIT_OPTIONAL_LOCKS": "0", "GIT_NO_REPLACE_OBJECTS": "1", **(env or {})}
     try:
-        return _subprocess.run(argv(*args), cwd=root, timeout=timeout, stdin=stdin,
-                               env=_subprocess.tool_env(extra))
+        return _subprocess.run(argv(*args, extra=filter_overrides(root)), cwd=root,
+                               timeout=timeout, stdin=stdin, env=_subprocess.tool_env(extra))
     except _subprocess.ToolFailure as exc:
         raise GitError(f"git {args[0] if args else ''}: {exc}") from None
 
