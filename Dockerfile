@@ -41,4 +41,12 @@ RUN /opt/secure-gate/bin/python -m pip install --no-deps --no-build-isolation /t
 
 COPY entrypoint/entrypoint.py /opt/secure-gate-entrypoint/entrypoint.py
 
+# Image metadata (no layer). scripts/release keeps the version equal to secure_gate.__version__
+# (tests/test_release.py checks it); the release workflow adds the commit it built.
+LABEL org.opencontainers.image.title="secure-gate" \
+      org.opencontainers.image.description="One security gate for Python repositories" \
+      org.opencontainers.image.source="https://github.com/secure-gate/secure-gate" \
+      org.opencontainers.image.licenses="Apache-2.0" \
+      org.opencontainers.image.version="0.2.0.dev0"
+
 ENTRYPOINT ["/opt/secure-gate/bin/python", "-I", "-B", "/opt/secure-gate-entrypoint/entrypoint.py"]
