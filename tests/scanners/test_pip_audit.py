@@ -159,7 +159,7 @@ def test_findings_offline_take_severity_and_fixes_from_the_database() -> None:
     # The same pin in two manifests: two findings, one fingerprint evidence.
     assert aliased.evidence == got[("PYSEC-TEST-1", "svc/requirements.txt", 9)].evidence
     assert got[("SGTEST-LABEL-1", "requirements.txt", 5)].severity is Severity.MEDIUM
-    assert got[("SGTEST-V4-1", "requirements.txt", 5)].severity is Severity.LOW
+    assert got[("SGTEST-V4-1", "requirements.txt", 5)].severity is Severity.MEDIUM  # v4 4.6
     assert got[("SGTEST-PRE-1", "requirements.txt", 3)].severity is Severity.LOW
     assert got[("SGTEST-PRE-1", "requirements.txt", 3)].fix == (
         "upgrade pre-post to 3.0.0rc2 or later")

@@ -62,7 +62,7 @@ def test_edge_cases_offline(make_repo: Callable[..., Any], run_cli: Callable[...
         ("PYSEC-TEST-1", "requirements.txt", 6, "critical"),     # the GHSA twin's CVSS
         ("PYSEC-TEST-1", "svc/pyproject.toml", 5, "critical"),   # the same pin, elsewhere
         ("SGTEST-LABEL-1", "requirements.txt", 7, "medium"),
-        ("SGTEST-V4-1", "requirements.txt", 7, "low"),
+        ("SGTEST-V4-1", "requirements.txt", 7, "medium"),       # CVSS v4 4.6
     }  # edge-pkg 1.4.post1 is past last_affected; the withdrawn advisory never shows
     scanner = pip_audit(result)
     assert scanner["status"] == "ok"
