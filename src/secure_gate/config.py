@@ -11,6 +11,7 @@ from typing import Any
 
 import yaml
 
+from secure_gate import filekinds
 from secure_gate import options as opt
 from secure_gate.errors import ConfigError
 from secure_gate.globs import compile_glob
@@ -77,6 +78,8 @@ class Config:
     rules: Mapping[str, RuleConfig] = field(default_factory=dict)
     suppressions: tuple[LedgerEntry, ...] = ()
     baseline: str | None = None
+    # Globs per path class, replacing that class's defaults (filekinds.DEFAULT_PATHS).
+    paths: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     def scanner(self, name: str) -> ScannerConfig:
         """The settings of one scanner (defaults when the file says nothing of it)."""
@@ -193,7 +196,7 @@ def load(root: Path, explicit: str | None = None) -> Config:
 
 
 _TOP_KEYS = ("fail-on", "min-confidence", "on-scanner-error", "exclude", "max-file-size",
-             "scanners", "rules", "suppressions", "baseline")
+             "scanners", "rules", "suppressions", "baseline", "paths")
 
 
 def validate(raw: Mapping[str, Any], source: str | None) -> Config:
@@ -229,6 +232,7 @@ def validate(raw: Mapping[str, Any], source: str | None) -> Config:
         rules=_rules(raw.get("rules", {}), fail),
         suppressions=_ledger(raw.get("suppressions", []), fail),
         baseline=get("baseline", opt.string(None, "")),
+        paths=_paths(raw.get("paths", {}), fail),
     )
     return config
 
@@ -282,6 +286,23 @@ def _scanners(value: object, fail: Any) -> dict[str, ScannerConfig]:
         out[name] = ScannerConfig(enabled=enabled, timeout=timeout, options=chosen,
                                   exclude=excluded)
     # Scanners the file does not mention get their defaults from Config.scanner(), lazily.
+    return out
+
+
+def _paths(value: object, fail: Any) -> dict[str, tuple[str, ...]]:
+    try:
+        table = opt.mapping(value)
+    except opt.OptionError as exc:
+        raise fail("paths", f"{exc} of path class to globs") from None
+    out: dict[str, tuple[str, ...]] = {}
+    for name, globs in table.items():
+        if name not in filekinds.CLASSES:
+            raise fail(f"paths.{name}", "unknown path class (allowed: "
+                                        f"{', '.join(filekinds.CLASSES)})")
+        try:
+            out[name] = opt.string_list("", check=_check_glob).parse(globs)
+        except opt.OptionError as exc:
+            raise fail(f"paths.{name}", str(exc)) from None
     return out
 
 

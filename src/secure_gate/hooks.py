@@ -7,21 +7,17 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from secure_gate import git
+from secure_gate import filekinds, git
 from secure_gate.errors import GateError
+from secure_gate.scanners.pins import KINDS as PIN_KINDS
 
 MINIMUM_PRE_COMMIT = "3.2.0"  # the first release that knows the `pre-commit` stage name
 MARKER = "# secure-gate native hook"
 
-# Every file pip-audit reads as a manifest (scanners/pip_audit discovery).
-MANIFEST_FILES = (r"(^|/)(requirements[^/]*\.(txt|in)|requirements/[^/]*\.(txt|in)|"
-                  r"pylock(\.[^/]+)?\.toml|poetry\.lock|uv\.lock|Pipfile(\.lock)?|"
-                  r"pyproject\.toml)$")
+# Every file pip-audit reads as a manifest, and Pipfile (its change can mean a lock is due).
+MANIFEST_FILES = filekinds.hook_regex([*filekinds.MANIFESTS, filekinds.PIPFILE])
 # Every file the pin checker reads.
-PIN_FILES = (r"(^|/)(requirements[^/]*\.(txt|in)|requirements/[^/]*\.(txt|in)|"
-             r"\.github/workflows/[^/]+\.ya?ml|action\.ya?ml|Dockerfile(\.[^/]*)?|"
-             r"[^/]+\.Dockerfile|Containerfile|pyproject\.toml|setup\.(py|cfg)|Pipfile|"
-             r"pylock(\.[^/]+)?\.toml|poetry\.lock|uv\.lock|Pipfile\.lock)$")
+PIN_FILES = filekinds.hook_regex(PIN_KINDS)
 
 
 @dataclass(frozen=True, slots=True)

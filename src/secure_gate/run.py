@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from secure_gate import __version__, cache, files, policy
+from secure_gate import __version__, cache, filekinds, files, policy
 from secure_gate.config import Config
 from secure_gate.errors import ScannerError
 from secure_gate.globs import GlobSet
@@ -157,6 +157,7 @@ def collect(config: Config, options: RunOptions) -> Collected:
     fileset = files.collect(options.root, only=options.paths, exclude=config.exclude,
                             max_file_size=config.max_file_size, listing=options.listing)
     results: dict[str, ScannerResult] = {}
+    classes = filekinds.Classifier(config.paths)
     threads: list[threading.Thread] = []
     progress = options.progress or Progress(None)
     pool = early
@@ -186,7 +187,7 @@ def collect(config: Config, options: RunOptions) -> Collected:
             return ScanJob(root=fileset.root, files=missing, fileset=fileset,
                            options=scanner_options, jobs=max(1, options.jobs),
                            deadline=time.monotonic() + timeout, cache_dir=options.cache_dir,
-                           pool=pool)
+                           pool=pool, classes=classes)
 
         def scan_missing(job: ScanJob) -> ScanOutcome:
             if not job.files and store is not None:

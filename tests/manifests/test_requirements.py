@@ -7,7 +7,6 @@ import pytest
 from secure_gate.manifests.requirements import (
     RequirementLine,
     exact_version,
-    is_requirements_file,
     parse_requirements,
     resolve_include,
 )
@@ -125,16 +124,6 @@ def test_trailing_backslash_continues_into_a_comment_like_pip() -> None:
 def test_backslash_at_end_of_file() -> None:
     req = one("x==1 \\")
     assert (req.name, req.end_line) == ("x", 1)
-
-
-@pytest.mark.parametrize(("path", "expected"), [
-    ("requirements.txt", True), ("requirements-dev.txt", True), ("a/b/requirements.in", True),
-    ("requirements/base.txt", True), ("svc/requirements/test.in", True),
-    ("Requirements.txt", True), ("requirements.cfg", False), ("constraints.txt", False),
-    ("dev-requirements.txt", False), ("requirements/notes.md", False), ("setup.py", False),
-])
-def test_is_requirements_file(path: str, expected: bool) -> None:
-    assert is_requirements_file(path) is expected
 
 
 @pytest.mark.parametrize(("including", "target", "expected"), [

@@ -7,31 +7,20 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from secure_gate import filekinds
 from secure_gate.files import RepoFile
 from secure_gate.manifests import envvars
 from secure_gate.manifests.locks import TOML_LOCKS, parse_pipfile_lock, parse_toml_lock
 from secure_gate.manifests.model import Dependency, ParsedManifest, from_requirement_line
 from secure_gate.manifests.pyproject import parse_pyproject
-from secure_gate.manifests.requirements import (
-    is_requirements_file,
-    parse_requirements,
-    resolve_include,
-)
-
-LOCK_NAMES = ("poetry.lock", "uv.lock", "Pipfile.lock")
+from secure_gate.manifests.requirements import parse_requirements, resolve_include
 
 
 def manifest_kind(path: str) -> str | None:
     """``requirements``, ``pyproject``, ``pylock``, ``poetry.lock``, ``uv.lock``,
     ``Pipfile.lock``, or None when the file is not a manifest by its name."""
-    name = path.rsplit("/", 1)[-1]
-    if is_requirements_file(path):
-        return "requirements"
-    if name == "pyproject.toml":
-        return "pyproject"
-    if name == "pylock.toml" or (name.startswith("pylock.") and name.endswith(".toml")):
-        return "pylock"
-    return name if name in LOCK_NAMES else None
+    found = filekinds.kind(path)
+    return found if found in filekinds.MANIFESTS else None
 
 
 def parse_manifest(text: str, path: str, kind: str) -> ParsedManifest:

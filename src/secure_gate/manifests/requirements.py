@@ -62,17 +62,6 @@ class RequirementLine:
     variables: tuple[str, ...] = ()
 
 
-def is_requirements_file(path: str) -> bool:
-    """``requirements*.txt``/``requirements*.in`` anywhere, or any ``.txt``/``.in`` in a
-    ``requirements/`` folder."""
-    parts = path.lower().split("/")
-    name = parts[-1]
-    suffix_ok = name.endswith((".txt", ".in"))
-    if not suffix_ok:
-        return False
-    return name.startswith("requirements") or (len(parts) > 1 and parts[-2] == "requirements")
-
-
 def exact_version(req: RequirementLine) -> str | None:
     """The version a requirement pins with ``==``/``===`` (no wildcard), else None."""
     if req.kind != "requirement" or not req.specifier:

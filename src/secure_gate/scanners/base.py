@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, Protocol
 
+from secure_gate import filekinds
 from secure_gate.files import FileSet, RepoFile
 from secure_gate.model import Finding
 from secure_gate.options import Option
@@ -26,6 +27,7 @@ class ScanJob:
     deadline: float
     cache_dir: Path | None = None
     pool: WorkerPool | None = None
+    classes: filekinds.Classifier = filekinds.DEFAULT  # the path classes of the config
 
     def remaining(self) -> float:
         """Seconds left before the scanner's timeout (at least a little)."""

@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import os
-import posixpath
-import re
 import stat
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
-from secure_gate import __version__, options
+from secure_gate import __version__, filekinds, options
 from secure_gate.files import FileSet, RepoFile
-from secure_gate.manifests.requirements import is_requirements_file
 from secure_gate.model import Finding
 from secure_gate.options import Option
 from secure_gate.scanners.base import ScanJob, ScanOutcome
@@ -20,9 +17,12 @@ from secure_gate.scanners.pins import actions, dockerfile, lockfile, requirement
 
 __all__ = ["PinsScanner", "file_kind"]
 
-_WORKFLOW = re.compile(r"(?:^|/)\.github/workflows/[^/]+\.ya?ml\Z")
-_DOCKERFILE = re.compile(r"Dockerfile|Dockerfile\..+|.+\.Dockerfile|Containerfile", re.DOTALL)
-_VENDORED = re.compile(r"(?:^|/)(?:vendor|third_party)/", re.IGNORECASE)
+# The file kinds this checker reads, and the group each is checked in.
+KINDS: Mapping[str, str] = {
+    filekinds.WORKFLOW: "workflow", filekinds.ACTION: "action",
+    filekinds.DOCKERFILE: "dockerfile", filekinds.REQUIREMENTS: "requirements",
+    **{k: "project" for k in filekinds.PROJECT_FILES},
+}
 _MAX_BYTES = 5 * 1024 * 1024
 _CHECKS: dict[str, Callable[[str, str], list[Finding]]] = {
     "workflow": actions.check_workflow,
@@ -33,16 +33,8 @@ _CHECKS: dict[str, Callable[[str, str], list[Finding]]] = {
 
 def file_kind(path: str) -> str | None:
     """What the pin checker reads a file as, by its name alone (None: not at all)."""
-    name = posixpath.basename(path)
-    if _WORKFLOW.search(path):
-        return "workflow"
-    if name in ("action.yml", "action.yaml"):
-        return "action"
-    if _DOCKERFILE.fullmatch(name):
-        return "dockerfile"
-    if is_requirements_file(path):
-        return "requirements"
-    return "project" if name in lockfile.PROJECT_FILES else None
+    found = filekinds.kind(path)
+    return KINDS.get(found) if found is not None else None
 
 
 def _read(repo_file: RepoFile) -> str:
@@ -104,12 +96,13 @@ class PinsScanner:
         groups: dict[str, list[RepoFile]] = {}
         for repo_file in job.files:
             groups.setdefault(file_kind(repo_file.path) or "", []).append(repo_file)
-        vendored = [f for f in groups.get("dockerfile", []) if _VENDORED.search(f.path)]
+        vendored = [f for f in groups.get("dockerfile", [])
+                    if job.classes(f.path) == filekinds.VENDORED]
         if vendored:
             # Scorecard's exception: a vendored project's Dockerfile is not this build's.
             groups["dockerfile"] = [f for f in groups["dockerfile"] if f not in vendored]
-            outcome.notes.append(f"{len(vendored)} Dockerfile(s) under vendor/ or third_party/ "
-                                 f"not checked (third-party code), e.g. {vendored[0].path}")
+            outcome.notes.append(f"{len(vendored)} Dockerfile(s) in vendored code not checked "
+                                 f"(third-party code, `paths: vendored:`), e.g. {vendored[0].path}")
         for kind, check in _CHECKS.items():
             for repo_file in groups.get(kind, []):
                 try:

@@ -10,18 +10,17 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from secure_gate import filekinds
 from secure_gate.manifests.requirements import parse_requirements
 from secure_gate.model import Finding
 from secure_gate.scanners.pins import rules
 from secure_gate.scanners.pins.requirements import check_line
 
 PROJECT_FILES = ("pyproject.toml", "Pipfile", "setup.cfg", "setup.py")
-_LOCKS = frozenset({"poetry.lock", "uv.lock", "Pipfile.lock", "pdm.lock", "pylock.toml"})
-_PYLOCK = re.compile(r"pylock\.[^/]+\.toml")
+_PDM_LOCK = "pdm.lock"  # no auditor reads it, but it is a lock all the same
 _REQUIREMENTS = re.compile(r"requirements[^/]*\.txt")
 # Files that say "this is deployed", not published: a library does not ship these.
-_DEPLOYED = re.compile(r"Dockerfile(?:\..*)?|.+\.Dockerfile|Containerfile|manage\.py|Procfile|"
-                       r"(?:docker-)?compose\.ya?ml|app\.ya?ml")
+_DEPLOYED = re.compile(r"manage\.py|Procfile|(?:docker-)?compose\.ya?ml|app\.ya?ml")
 _SETUP_PY = re.compile(r"install_requires\s*=\s*(?!\[\s*\]|\(\s*\))\S")
 
 
@@ -122,7 +121,7 @@ def _has_lock(folder: str, listdir: Callable[[str], Sequence[str]],
         return any((text := read(p)) is not None and fully_pinned(text, p) for p in candidates)
 
     names = listdir(folder)
-    if any(n in _LOCKS or _PYLOCK.fullmatch(n) for n in names):
+    if any(n == _PDM_LOCK or filekinds.kind(n) in filekinds.LOCKS for n in names):
         return True
     join = (lambda n: posixpath.join(folder, n)) if folder else (lambda n: n)
     if pinned_requirements([join(n) for n in names if _REQUIREMENTS.fullmatch(n)]):
@@ -149,7 +148,8 @@ def check(projects: Sequence[tuple[str, str]], listdir: Callable[[str], Sequence
         if one is not None:
             by_folder.setdefault(posixpath.dirname(path), []).append(one)
     for folder, found in sorted(by_folder.items()):
-        deployed = [n for n in listdir(folder) if _DEPLOYED.fullmatch(n)]
+        deployed = [n for n in listdir(folder)
+                    if _DEPLOYED.fullmatch(n) or filekinds.kind(n) == filekinds.DOCKERFILE]
         reasons = [r for d in found for r in d.application]
         reasons += [f"`{n}` next to it" for n in sorted(deployed)[:2]]
         if not reasons:

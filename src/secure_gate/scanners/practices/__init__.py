@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import posixpath
-import re
 import time
 from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
-from secure_gate import __version__, options
+from secure_gate import __version__, filekinds, options
 from secure_gate.errors import ScannerError
 from secure_gate.files import FileSet, RepoFile
 from secure_gate.manifests.discover import manifest_kind
@@ -30,42 +28,33 @@ from secure_gate.scanners.practices.rules import Hit
 
 __all__ = ["PracticesScanner", "file_kind"]
 
-# GitHub runs only the workflows at the repository's root (of the scan).
-_WORKFLOW = re.compile(r"\.github/workflows/[^/]+\.ya?ml")
-_DOCKERFILE = re.compile(r"(?:Dockerfile|Containerfile)(?:\..+)?|.+\.(?:Dockerfile|Containerfile)")
 _PYTHON_RULES: tuple[Callable[[Module], list[Hit]], ...] = (
     logging_rule.check, errors_rule.check, hashing_rule.check, settings_rule.check)
 _KINDS = ("python", "dockerfile", "workflow", "env", "manifest")
 # Tests and fixtures are not deployed: their credentials are fake, their handlers and images
 # exist to be tested. detect-secrets still reads every file for real secrets.
-TEST_FOLDERS = frozenset({"test", "tests", "testing", "fixtures", "testdata", "test_data",
-                          "__tests__"})
+TEST_CLASSES = frozenset({filekinds.TESTS, filekinds.FIXTURES})
+_BY_KIND = {filekinds.WORKFLOW: "workflow", filekinds.DOCKERFILE: "dockerfile",
+            filekinds.REQUIREMENTS: "manifest", filekinds.PYPROJECT: "manifest"}
 
 
-def is_test_path(path: str) -> bool:
-    """A test module (``test_*.py``, ``*_test.py``, ``tests.py``, ``conftest.py``) or any
-    file under a folder named like :data:`TEST_FOLDERS` or starting with ``test_``."""
-    *folders, name = path.lower().split("/")
-    if any(f in TEST_FOLDERS or f.startswith("test_") for f in folders):
-        return True
-    stem = name.rsplit(".", 1)[0] if name.endswith((".py", ".pyw")) else None
-    return stem is not None and (stem.startswith("test_") or stem.endswith("_test")
-                                 or stem in ("tests", "conftest"))
+def is_test_path(path: str, classes: filekinds.Classifier = filekinds.DEFAULT) -> bool:
+    """A path in the ``tests`` or ``fixtures`` class (``test_*.py``, ``conftest.py``,
+    ``tests/``, ``fixtures/``, ...: see :data:`secure_gate.filekinds.DEFAULT_PATHS`)."""
+    return classes(path) in TEST_CLASSES
 
 
 def file_kind(path: str) -> str | None:
     """How the practices scanner reads a file, by its path alone (None: not at all)."""
-    name = posixpath.basename(path)
-    if name.endswith((".py", ".pyw")):
+    if filekinds.is_python(path):
         return "python"
-    if _WORKFLOW.fullmatch(path):
-        return "workflow"
-    if (_DOCKERFILE.fullmatch(name) and not name.endswith(".dockerignore")
-            and not path.startswith(".devcontainer/") and "/.devcontainer/" not in path):
-        return "dockerfile"  # a dev container's user is devcontainer.json's remoteUser
-    if env_files.is_env_file(name):
+    kind = _BY_KIND.get(filekinds.kind(path) or "")
+    if kind == "dockerfile" and (path.startswith(".devcontainer/")
+                                 or "/.devcontainer/" in path):
+        return None  # a dev container's user is devcontainer.json's remoteUser
+    if kind is None and env_files.is_env_file(path.rsplit("/", 1)[-1]):
         return "env"
-    return "manifest" if manifest_kind(path) in ("requirements", "pyproject") else None
+    return kind
 
 
 def _text(repo_file: RepoFile) -> str:
@@ -89,17 +78,21 @@ class PracticesScanner:
         return __version__
 
     def select(self, fileset: FileSet, options: Mapping[str, Any]) -> tuple[RepoFile, ...]:
-        """Python files, Dockerfiles, workflows, .env files and dependency manifests, without
-        tests and fixtures unless ``test-files`` is on."""
-        tests = bool(options.get("test-files", False))
-        return tuple(f for f in fileset.files if file_kind(f.path) is not None
-                     and (tests or not is_test_path(f.path)))
+        """Python files, Dockerfiles, workflows, .env files and dependency manifests (tests
+        and fixtures, by the config's path classes, are left out in :meth:`scan`)."""
+        return tuple(f for f in fileset.files if file_kind(f.path) is not None)
 
     def scan(self, job: ScanJob) -> ScanOutcome:
-        """Check every selected file; one that cannot be read or parsed is an error."""
-        outcome = ScanOutcome(files_scanned=len(job.files))
+        """Check every selected file, without tests and fixtures unless ``test-files`` is on;
+        one that cannot be read or parsed is an error."""
+        chosen = job.files
+        if not job.options.get("test-files", False):
+            chosen = tuple(f for f in job.files if not is_test_path(f.path, job.classes))
+        outcome = ScanOutcome(files_scanned=len(chosen))
+        if len(chosen) < len(job.files):
+            outcome.stats["test_files_skipped"] = len(job.files) - len(chosen)
         groups: dict[str, list[RepoFile]] = {kind: [] for kind in _KINDS}
-        for repo_file in job.files:
+        for repo_file in chosen:
             groups[file_kind(repo_file.path) or "manifest"].append(repo_file)
         triggers: list[env_files.Trigger] = []
         for repo_file in groups["python"]:
@@ -132,10 +125,6 @@ class PracticesScanner:
             self._not_ignored(job, min(triggers, key=lambda t: (t.path, t.line or 0)), outcome)
         for kind in _KINDS:
             outcome.stats[f"{kind}_files"] = len(groups[kind])
-        if not job.options.get("test-files", False):
-            outcome.stats["test_files_skipped"] = sum(
-                1 for f in job.fileset.files
-                if file_kind(f.path) is not None and is_test_path(f.path))
         return outcome
 
     def _python(self, repo_file: RepoFile, outcome: ScanOutcome) -> list[env_files.Trigger]:
