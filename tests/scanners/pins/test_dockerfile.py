@@ -69,6 +69,12 @@ CASES = [
     ("COPY --from digest", f"FROM scratch\nCOPY --from={PINNED} /a /a\n", []),
     ("RUN pip", "FROM scratch\nRUN pip install flask\n", [(PIP, 2, "high")]),
     ("RUN pinned", "FROM scratch\nRUN pip install flask==3.0.3 'django===5.0'\n", []),
+    # As seen in a real Dockerfile: the unpinned packages are on the pip wheel line.
+    ("RUN pip wheel", "FROM scratch AS build\nRUN pip wheel --no-cache-dir --wheel-dir /wheels "
+     "-r requirements.txt apprise uwsgi\nFROM scratch\nCOPY --from=build /wheels /wheels\n"
+     "RUN pip install --no-deps /wheels/*\n", [(PIP, 2, "high"), (PIP, 2, "high")]),
+    ("RUN python -m pip download", "FROM scratch\nRUN python3 -m pip download -d /d flask\n",
+     [(PIP, 2, "high")]),
     ("RUN require-hashes", "FROM scratch\nRUN pip install --require-hashes -r r.txt\n", []),
     ("RUN -r defers", "FROM scratch\nRUN pip install -r requirements.txt\n", []),
     ("RUN continuation", "FROM scratch\nRUN apt-get update \\\n && pip install \\\n"

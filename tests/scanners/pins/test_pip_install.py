@@ -36,7 +36,23 @@ CASES = [
     ("python -m venv .venv", []),
     ("python -c 'import pip'", []),
     ("uv pip install flask", [("flask", "high")]),
-    ("pip download flask", []),
+    # pip wheel and pip download fetch from the index too (a later install from their output
+    # installs whatever they fetched): the same pins apply, in each spelling.
+    ("pip download flask", [("flask", "high")]),
+    ("pip wheel --no-cache-dir --wheel-dir /wheels -r requirements.txt apprise uwsgi",
+     [("apprise", "high"), ("uwsgi", "high")]),
+    ("pip wheel -w /wheels -r requirements.txt", []),
+    ("pip wheel --no-deps -w /wheels .", []),
+    ("pip wheel -w /wheels .", [(".", "high")]),
+    ("python -m pip wheel --wheel-dir=/w flask==3.0.3 celery", [("celery", "high")]),
+    ("python3 -m pip download -d /dl --platform manylinux2014_x86_64 requests",
+     [("requests", "high")]),
+    ("pip3 download --dest /dl --no-binary :all: django==5.0", []),
+    ("pip3.12 wheel --require-hashes -r requirements.txt", []),
+    ("pip download --no-index --find-links /wheels flask", []),
+    ("uv pip wheel flask", []),  # no such uv command
+    ("pip list", []),
+    ("pip show flask", []),
     ("pip --disable-pip-version-check --timeout 30 install flask", [("flask", "high")]),
     ("pip install --require-hashes flask", []),
     ("pip install -r requirements.txt", []),
@@ -110,6 +126,15 @@ def test_an_editable_at_a_commit_needs_no_deps() -> None:
     (problem,) = pip_install.scan(f"pip install -e git+https://h/o/r@{SHA}#egg=r", SCOPE)
     assert "is at a commit" in problem.message and "--no-deps" in problem.message
     assert problem.fix == f"pip install --no-deps -e git+https://h/o/r@{SHA}#egg=r"
+
+
+def test_wheel_and_download_say_what_they_do() -> None:
+    (wheel,) = pip_install.scan("pip wheel -w /wheels apprise", SCOPE)
+    assert wheel.message.startswith("`pip wheel apprise` builds wheels of whatever version")
+    assert wheel.fix == "pip wheel apprise==X.Y.Z"
+    (download,) = pip_install.scan("python -m pip download -d /d ./src", SCOPE)
+    assert download.message.startswith("`pip download ./src` downloads local code")
+    assert download.fix == "pip download --no-deps ./src"
 
 
 def test_fix_forms() -> None:

@@ -1,4 +1,4 @@
-"""`pip install` command lines: the packages they name and whether each one is pinned."""
+"""`pip install`/`wheel`/`download` command lines: the packages named and whether pinned."""
 
 from __future__ import annotations
 
@@ -32,7 +32,12 @@ _INSTALL_VALUES = frozenset({
     "--group", "-p", "--index", "--default-index", "--index-strategy", "--resolution",
     "--prerelease", "--exclude-newer", "--extra", "--python-platform", "--link-mode",
     "-b", "--build-constraints", "-P", "--upgrade-package", "--reinstall-package",
-    "--no-build-package", "--no-binary-package", "--only-binary-package", "--torch-backend"})
+    "--no-build-package", "--no-binary-package", "--only-binary-package", "--torch-backend",
+    "-w", "--wheel-dir", "-d", "--dest", "--destination-dir", "--save-download"})
+# pip's commands that fetch what they name from an index: the pin matters as much for a
+# wheel built or a file downloaded in one stage as for what a later stage installs from it.
+# The verb says what each does in messages. (uv pip has only install among these.)
+_FETCHING = {"install": "installs", "wheel": "builds wheels of", "download": "downloads"}
 _SHORT_WITH_VALUE = frozenset(o for o in _INSTALL_VALUES if len(o) == 2)
 _COMMIT = re.compile(r"@[0-9a-fA-F]{40}(?:[#&]|$)")
 _URL_HASH = re.compile(r"[#&](?:sha256|sha384|sha512)=[0-9a-fA-F]+")
@@ -42,6 +47,7 @@ _URL_HASH = re.compile(r"[#&](?:sha256|sha384|sha512)=[0-9a-fA-F]+")
 class Install:
     """One install command: what it installs and the options that decide pinning."""
 
+    command: str = "install"
     packages: list[Word] = field(default_factory=list)
     editables: list[Word] = field(default_factory=list)
     require_hashes: bool = False
@@ -80,8 +86,8 @@ def _strip_wrappers(words: list[Word]) -> list[Word]:
     return words[index:]
 
 
-def _subcommand(words: list[Word]) -> list[Word] | None:
-    """The words after ``install`` when this is a pip install, else None."""
+def _subcommand(words: list[Word]) -> tuple[str, list[Word]] | None:
+    """(pip command, the words after it) for ``pip install``/``wheel``/``download``."""
     words = _strip_wrappers(words)
     if not words:
         return None
@@ -100,22 +106,26 @@ def _subcommand(words: list[Word]) -> list[Word] | None:
             return None
     elif program == "uv" and rest and rest[0].text == "pip":
         rest = rest[1:]
+        if not rest or rest[0].text != "install":
+            return None
     elif not _PIP.fullmatch(program):
         return None
     while rest and rest[0].text.startswith("-"):
         flag = rest[0].text.split("=", 1)[0]
         rest = rest[2:] if flag in _GLOBAL_VALUES and "=" not in rest[0].text else rest[1:]
-    if not rest or rest[0].text != "install":
+    if not rest or rest[0].text not in _FETCHING:
         return None
-    return rest[1:]
+    return rest[0].text, rest[1:]
 
 
 def parse(command: list[Word]) -> Install | None:
-    """Read a command's words; None when it is not ``pip install`` in one of its spellings."""
-    words = _subcommand(command)
-    if words is None:
+    """Read a command's words; None unless it is ``pip install``, ``pip wheel`` or
+    ``pip download`` in one of its spellings."""
+    found = _subcommand(command)
+    if found is None:
         return None
-    install = Install()
+    name, words = found
+    install = Install(command=name)
     index = 0
     while index < len(words):
         word = words[index]
@@ -153,7 +163,8 @@ def _check_spec(spec: str, install: Install, editable: bool) -> tuple[str, str] 
     parsed = parse_line(spec, "<command line>", 1, 1)
     if parsed is None:
         return None
-    shown = f"`pip install {'-e ' if editable else ''}{spec}`"
+    shown = f"`pip {install.command} {'-e ' if editable else ''}{spec}`"
+    verb = _FETCHING[install.command]
     no_deps = " and add `--no-deps` (install its dependencies from a hashed lock file)"
     if parsed.kind == "vcs":
         at_commit = _COMMIT.search(parsed.target or "") is not None
@@ -175,19 +186,20 @@ def _check_spec(spec: str, install: Install, editable: bool) -> tuple[str, str] 
         target = parsed.target or spec
         if install.no_deps or (not editable and target.lower().endswith(".whl")):
             return None  # the code is in the build; a local wheel is Scorecard's exception too
-        return (f"{shown} installs local code but resolves its dependencies at install time, "
+        when = "at install time" if install.command == "install" else "when it runs"
+        return (f"{shown} {verb} local code but resolves its dependencies {when}, "
                 f"unpinned; add `--no-deps` and install them from a hashed lock file",
-                f"pip install --no-deps {'-e ' if editable else ''}{target}")
+                f"pip {install.command} --no-deps {'-e ' if editable else ''}{target}")
     if parsed.kind == "requirement" and not editable and exact_version(parsed) is not None:
         return None
     name = parsed.name or spec
     if parsed.kind == "invalid":
         return (f"{shown} cannot be read as a requirement ({parsed.error}); pin it with "
-                "`name==X.Y.Z`", f"pip install {name}==X.Y.Z")
-    return (f"{shown} installs whatever version the index serves at build time; pin it "
-            f"(`{name}==X.Y.Z`) or install from a lock file with "
-            "`pip install --require-hashes -r requirements.txt`",
-            f"pip install {name}==X.Y.Z")
+                "`name==X.Y.Z`", f"pip {install.command} {name}==X.Y.Z")
+    return (f"{shown} {verb} whatever version the index serves at build time; pin it "
+            f"(`{name}==X.Y.Z`) or use a lock file with "
+            f"`pip {install.command} --require-hashes -r requirements.txt`",
+            f"pip {install.command} {name}==X.Y.Z")
 
 
 def problems(install: Install, scope: Scope) -> list[Problem]:
@@ -207,10 +219,10 @@ def problems(install: Install, scope: Scope) -> list[Problem]:
                 values = scope.expand(word.text)
                 if values is None:
                     out.append(Problem(word, word.text, (
-                        f"`pip install {word.text}`: what this installs is only known when it "
-                        "runs; name pinned packages (`name==X.Y.Z`) or a hashed lock file "
-                        "instead"), "pip install --require-hashes -r requirements.txt",
-                        Confidence.LOW))
+                        f"`pip {install.command} {word.text}`: what this fetches is only known "
+                        "when it runs; name pinned packages (`name==X.Y.Z`) or a hashed lock "
+                        f"file instead"), f"pip {install.command} --require-hashes -r "
+                        "requirements.txt", Confidence.LOW))
                     continue
                 # An unquoted variable splits into several arguments when the shell runs it.
                 specs = [p for v in values for p in v.text.split() if not p.startswith("-")]
