@@ -1,0 +1,225 @@
+"""Precision of the gate's verdict on real repositories; prints figures, never fails.
+
+    .venv/bin/python bench/precision.py                     # every repository, label "now"
+    .venv/bin/python bench/precision.py --label before      # keep this run's reports apart
+    .venv/bin/python bench/precision.py --only dvpwa,httpx  # some of them
+    .venv/bin/python bench/precision.py --reuse             # re-read saved reports, no scan
+    .venv/bin/python bench/precision.py --unjudged          # list blocking findings to judge
+
+The repositories are pinned in bench/precision.toml (sdists by sha256, git snapshots by commit
+and tree). The gate runs at its defaults (`secure-gate scan`, no flags, the repository's own
+config if it has one). Per repository it prints the blocking count, the blocking findings by
+scanner, rule kind and path class, and, for the deliberately vulnerable applications, which of
+their documented vulnerabilities block. Every blocking finding is looked up by fingerprint in
+bench/verdicts/<name>.toml, where it was judged by hand: `true` (a maintainer would want it
+fixed or rotated), `false` (not a problem), `irrelevant` (real in shape but of no consequence,
+for example a well-known test vector). Precision is true / judged.
+
+Snapshots are read from bare clones in bench/work/git/<name>.git (made with `git clone --bare
+REPOSITORY` when missing); the commit's tree must be the recorded one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import subprocess
+import sys
+import tarfile
+import tomllib
+from collections import Counter
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+BIN = Path(sys.executable).parent
+WORK = HERE / "work"
+VERDICTS = HERE / "verdicts"
+VERDICT_VALUES = ("true", "false", "irrelevant")
+sys.path.insert(0, str(HERE))
+
+import corpus  # noqa: E402 - bench/ is not a package
+from run import git_copy  # noqa: E402
+
+
+def entries() -> list[dict[str, Any]]:
+    """The repositories listed in precision.toml."""
+    with (HERE / "precision.toml").open("rb") as fh:
+        return list(tomllib.load(fh)["repo"])
+
+
+def _git(git_dir: Path, *args: str) -> bytes:
+    return subprocess.run(["git", "--git-dir", str(git_dir), *args], check=True,
+                          capture_output=True).stdout
+
+
+def snapshot(entry: dict[str, Any]) -> Path:
+    """The git snapshot's tree at the recorded commit, unpacked once."""
+    git_dir = WORK / "git" / f"{entry['name']}.git"
+    if not git_dir.is_dir():
+        subprocess.run(["git", "clone", "-q", "--bare", entry["repository"], str(git_dir)],
+                       check=True)
+    tree = _git(git_dir, "rev-parse", f"{entry['commit']}^{{tree}}").decode().strip()
+    if tree != entry["tree"]:
+        raise SystemExit(f"{entry['name']}: commit {entry['commit']} has tree {tree}, "
+                         f"expected {entry['tree']}")
+    target = WORK / f"{entry['name']}-{entry['commit'][:12]}"
+    if not target.is_dir():
+        staging = target.with_name(f".{target.name}.unpack")
+        archive = _git(git_dir, "archive", "--format=tar", entry["commit"])
+        with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+            tar.extractall(staging, filter="data")
+        staging.rename(target)
+    return target
+
+
+def source(entry: dict[str, Any]) -> Path:
+    """The unpacked, verified source of one repository."""
+    if "commit" in entry:
+        return snapshot(entry)
+    return corpus.fetch({k: str(v) for k, v in entry.items()}, WORK)
+
+
+def scan(entry: dict[str, Any], out: Path) -> dict[str, Any]:
+    """Run the gate at its defaults on a git copy of the repository; returns the JSON report."""
+    repo = git_copy(source(entry), WORK)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    proc = subprocess.run([str(BIN / "secure-gate"), "scan", "--json", str(out)], cwd=repo,
+                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                          check=False)
+    if not out.is_file():
+        raise SystemExit(f"{entry['name']}: the gate wrote no report (exit {proc.returncode}):"
+                         f"\n{proc.stderr[-2000:]}")
+    report: dict[str, Any] = json.loads(out.read_text())
+    return report
+
+
+def load_verdicts(name: str) -> dict[str, dict[str, Any]]:
+    """bench/verdicts/<name>.toml: fingerprint -> the hand-checked verdict."""
+    path = VERDICTS / f"{name}.toml"
+    if not path.is_file():
+        return {}
+    with path.open("rb") as fh:
+        return {str(k): v for k, v in tomllib.load(fh).get("verdict", {}).items()}
+
+
+def path_class(finding: dict[str, Any]) -> str:
+    """The path class the report gives, else the gate's classifier's, else 'unclassified'."""
+    for key in ("path_class", "class"):
+        if isinstance(finding.get(key), str):
+            return str(finding[key])
+    try:
+        from secure_gate import filekinds  # type: ignore[attr-defined,unused-ignore]
+    except ImportError:
+        return "unclassified"
+    classify = getattr(filekinds, "path_class", None) or getattr(filekinds, "classify", None)
+    if classify is None:
+        return "unclassified"
+    value = classify(finding["path"])
+    return str(getattr(value, "value", value))
+
+
+def kind(finding: dict[str, Any]) -> str:
+    """'scanner' or 'scanner/kind' where the finding says which kind of rule it is."""
+    tags = finding.get("tags") or []
+    for tag in ("vendor-token", "generic-heuristic"):
+        if tag in tags:
+            return f"{finding['scanner']}/{tag}"
+    return str(finding["scanner"])
+
+
+def vulnerabilities_blocked(entry: dict[str, Any],
+                            blocking: list[dict[str, Any]]) -> list[tuple[str, bool, str]]:
+    """(vulnerability id, blocks, by which rules) for each documented vulnerability."""
+    rows = []
+    for vuln in entry.get("vulnerability", []):
+        first, last = vuln["lines"]
+        rules = sorted({f"{f['scanner']}:{f['rule']}" for f in blocking
+                        if f["path"] == vuln["path"] and f["line"] is not None
+                        and first <= f["line"] <= last})
+        rows.append((f"{vuln['id']} ({vuln['path']}:{first}-{last})", bool(rules),
+                     ", ".join(rules)))
+    return rows
+
+
+def _count(items: Iterable[str]) -> str:
+    counted = Counter(items)
+    return ", ".join(f"{k} {n}" for k, n in sorted(counted.items(), key=lambda kv: -kv[1])) \
+        or "none"
+
+
+def summarise(entry: dict[str, Any], report: dict[str, Any], unjudged: bool,
+              repo: Path | None) -> tuple[int, int, int]:
+    """Print one repository's figures; returns (blocking, judged, true)."""
+    blocking = [f for f in report["findings"] if f["blocking"]]
+    verdicts = load_verdicts(entry["name"])
+    judged = [verdicts[f["fingerprint"]]["verdict"] for f in blocking
+              if f["fingerprint"] in verdicts]
+    true = judged.count("true")
+    errors = [s["name"] for s in report["scanners"] if s["status"] == "error"]
+    print(f"{entry['name']} ({entry['kind']}): exit {report['exit_code']}, "
+          f"{len(report['findings'])} finding(s), {len(blocking)} blocking"
+          + (f", scanner errors: {', '.join(errors)}" if errors else ""))
+    print(f"  blocking by scanner: {_count(kind(f) for f in blocking)}")
+    print(f"  blocking by class:   {_count(path_class(f) for f in blocking)}")
+    print(f"  blocking by rule:    {_count(f['scanner'] + ':' + f['rule'] for f in blocking)}")
+    precision = f"{true / len(judged):.2f}" if judged else "n/a"
+    print(f"  verdicts: {_count(judged)}; unjudged {len(blocking) - len(judged)}; "
+          f"precision {precision}")
+    for vuln, blocks, rules in vulnerabilities_blocked(entry, blocking):
+        print(f"  documented {vuln}: {'BLOCKS via ' + rules if blocks else 'does not block'}")
+    if unjudged:
+        for f in blocking:
+            if f["fingerprint"] not in verdicts:
+                line = _line(repo, f) if repo else ""
+                print(f'  [verdict."{f["fingerprint"]}"]  # {f["scanner"]} {f["rule"]} '
+                      f'{f["path"]}:{f["line"]} {line}')
+    return len(blocking), len(judged), true
+
+
+def _line(repo: Path, finding: dict[str, Any]) -> str:
+    """The flagged line, shortened (only with --unjudged, for the person judging)."""
+    try:
+        lines = (repo / finding["path"]).read_text(errors="replace").splitlines()
+        return repr(lines[finding["line"] - 1].strip()[:100])
+    except (OSError, IndexError, TypeError):
+        return ""
+
+
+def main() -> None:
+    """Scan (or re-read) every selected repository and print the figures."""
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--label", default="now", help="reports go to bench/work/precision/"
+                                                       "LABEL/")
+    parser.add_argument("--only", default="", help="comma-separated names")
+    parser.add_argument("--reuse", action="store_true", help="re-read saved reports")
+    parser.add_argument("--unjudged", action="store_true",
+                        help="list blocking findings without a verdict, with their line")
+    args = parser.parse_args()
+    wanted = {n for n in args.only.split(",") if n}
+    totals = [0, 0, 0]
+    for entry in entries():
+        if wanted and entry["name"] not in wanted:
+            continue
+        out = WORK / "precision" / args.label / f"{entry['name']}.json"
+        report = (json.loads(out.read_text()) if args.reuse and out.is_file()
+                  else scan(entry, out))
+        src = source(entry)
+        repo = WORK / f"{src.name}-git"
+        for i, n in enumerate(summarise(entry, report, args.unjudged, repo)):
+            totals[i] += n
+        sys.stdout.flush()
+    blocking, judged, true = totals
+    print(f"\nall: {blocking} blocking, {judged} judged, {true} true"
+          + (f", precision {true / judged:.2f}" if judged else ""))
+    print(f"reproduce: .venv/bin/python bench/precision.py --label {args.label}"
+          + (f" --only {args.only}" if args.only else ""))
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("PYTHONHASHSEED", "0")
+    main()
