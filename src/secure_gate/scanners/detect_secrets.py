@@ -10,19 +10,16 @@ from typing import Any, ClassVar
 from secure_gate import options
 from secure_gate.errors import ScannerError
 from secure_gate.files import FileSet, RepoFile
+from secure_gate.globs import compile_glob
 from secure_gate.model import Confidence, Finding, Location, Severity
 from secure_gate.options import Option
-from secure_gate.scanners import _shards
+from secure_gate.scanners import _shards, secrets_kinds
 from secure_gate.scanners.base import ScanJob, ScanOutcome, package_version
 
 NAME = "detect-secrets"
 HELP_URI = "https://github.com/Yelp/detect-secrets#viewing-results"
-# Detectors that match a vendor's token format are sure of themselves; keyword and entropy
-# heuristics less so; a public IP address is rarely a credential at all.
-_MEDIUM_CONFIDENCE = frozenset({"Secret Keyword", "Base64 High Entropy String",
-                                "Hex High Entropy String", "Basic Auth Credentials"})
-_LOW_CONFIDENCE = frozenset({"Public IP (ipv4)"})
 _PRAGMA = re.compile(rb"pragma:\s*allowlist[ -](?:nextline[ -])?secret")
+_BENIGN_PREFIX = "benign:"
 
 
 def _check_regex(value: str) -> None:
@@ -32,13 +29,13 @@ def _check_regex(value: str) -> None:
         raise ValueError(f"{value!r} is not a valid regular expression: {exc}") from None
 
 
+def _check_glob(value: str) -> None:
+    compile_glob(value)
+
+
 def confidence_for(secret_type: str) -> Confidence:
-    """How much a detector's match is to be trusted."""
-    if secret_type in _LOW_CONFIDENCE:
-        return Confidence.LOW
-    if secret_type in _MEDIUM_CONFIDENCE:
-        return Confidence.MEDIUM
-    return Confidence.HIGH
+    """How much a detector's match is to be trusted, at the defaults (see secrets_kinds)."""
+    return secrets_kinds.confidence_for(secrets_kinds.kind_of(secret_type))
 
 
 def rule_id(secret_type: str) -> str:
@@ -46,11 +43,13 @@ def rule_id(secret_type: str) -> str:
     return secret_type
 
 
-def parse(document: Mapping[str, Any], resolve: Callable[[str], RepoFile | None]) -> ScanOutcome:
+def parse(document: Mapping[str, Any], resolve: Callable[[str], RepoFile | None],
+          heuristics_block: Callable[[str], bool] = lambda path: False) -> ScanOutcome:
     """Turn detect-secrets' baseline-shaped JSON into findings.
 
-    Only the type, place and ``hashed_secret`` are read: the hash becomes the fingerprint's
-    evidence (hashed again there), so no finding can carry the secret's text.
+    Only the type, place, kind mark and ``hashed_secret`` are read: the hash becomes the
+    fingerprint's evidence (hashed again there), so no finding can carry the secret's text.
+    ``heuristics_block`` says for a path whether its generic-heuristic matches may block.
     """
     outcome = ScanOutcome()
     results = document.get("results")
@@ -66,20 +65,49 @@ def parse(document: Mapping[str, Any], resolve: Callable[[str], RepoFile | None]
             secret_type = str(secret.get("type") or "Unknown secret")
             line = secret.get("line_number")
             line = int(line) if isinstance(line, int) and line > 0 else None
+            kind = secrets_kinds.kind_of(secret_type)
+            if kind == secrets_kinds.GENERIC \
+                    and secret.get("secure_gate_kind") == secrets_kinds.CREDENTIAL_URL:
+                kind = secrets_kinds.CREDENTIAL_URL
+            confidence = secrets_kinds.confidence_for(
+                kind, opted_in=kind == secrets_kinds.GENERIC and heuristics_block(repo_file.path))
             outcome.findings.append(Finding.create(
                 scanner=NAME,
                 rule=rule_id(secret_type),
                 title=secret_type,
                 severity=Severity.HIGH,
-                confidence=confidence_for(secret_type),
+                confidence=confidence,
                 location=Location(repo_file.path, line, line),
-                message=(f"Possible {secret_type} committed to the repository. Remove it, "
-                         "rotate it, and load it from the environment or a secret store."),
+                message=_message(secret_type, kind),
                 evidence=f"{secret_type}\n{secret.get('hashed_secret', '')}",
                 help_uri=HELP_URI,
-                tags=("security", "secret", "external/cwe/cwe-798"),
+                tags=("security", "secret", kind, "external/cwe/cwe-798"),
             ))
+    benign = document.get("secure_gate", {}).get("benign", {})
+    for name, counts in (benign.items() if isinstance(benign, dict) else ()):
+        repo_file = resolve(str(name))
+        if repo_file is None or not isinstance(counts, dict):
+            continue
+        per_file = outcome.file_stats.setdefault(repo_file.path, {})
+        for rule, count in counts.items():
+            if isinstance(count, int) and count > 0:
+                per_file[_BENIGN_PREFIX + str(rule)] = count
+                key = _BENIGN_PREFIX + str(rule)
+                outcome.stats[key] = outcome.stats.get(key, 0) + count
     return outcome
+
+
+def _message(secret_type: str, kind: str) -> str:
+    if kind == secrets_kinds.GENERIC:
+        return (f"Possible {secret_type} (a generic heuristic, low confidence): if this is a "
+                "real credential, remove it, rotate it, and load it from the environment or "
+                "a secret store.")
+    if kind == secrets_kinds.CREDENTIAL_URL:
+        return ("A database or broker URL with a password committed to the repository. Remove "
+                "it, rotate the password, and load the URL from the environment or a secret "
+                "store.")
+    return (f"Possible {secret_type} committed to the repository. Remove it, rotate it, and "
+            "load it from the environment or a secret store.")
 
 
 def count_pragmas(files: list[RepoFile]) -> int:
@@ -111,6 +139,18 @@ class DetectSecretsScanner:
         "exclude-lines": options.string_list(
             "regular expressions: lines matching any are not scanned",
             check=_check_regex),
+        "heuristics-block-in": options.string_list(
+            "globs of paths where generic-heuristic matches (keyword, entropy, basic auth) "
+            "are medium confidence and so block; elsewhere they are low confidence and "
+            "reported only (default: none; ['**'] for everywhere)", check=_check_glob),
+        "known-benign": options.boolean(
+            True, "drop generic-heuristic matches of known-benign shapes (commit SHAs, "
+                  "lock-file hashes, digests, the gate's fingerprints, placeholders, "
+                  "environment reads), counted in the notes"),
+        "own-detectors": options.boolean(
+            True, "also run secure-gate's detectors for credential formats detect-secrets "
+                  "does not know (fine-grained GitHub PATs, OpenAI project keys, Anthropic, "
+                  "GCP service accounts, Hugging Face, Databricks, Shopify, npm)"),
     }
 
     def version(self) -> str | None:
@@ -134,14 +174,21 @@ class DetectSecretsScanner:
             return {"root": str(job.root), "files": [str(f.abspath) for f in batch],
                     "disable_plugins": list(job.options.get("disable-plugins", ())),
                     "exclude_lines": list(job.options.get("exclude-lines", ())),
-                    "fast": bool(job.options.get("fast", True))}
+                    "fast": bool(job.options.get("fast", True)),
+                    "benign_filters": bool(job.options.get("known-benign", True)),
+                    "own_detectors": bool(job.options.get("own-detectors", True))}
+
+        globs = [compile_glob(g) for g in job.options.get("heuristics-block-in", ())]
+
+        def heuristics_block(path: str) -> bool:
+            return any(g.fullmatch(path) for g in globs)
 
         def parse_batch(document: dict[str, Any], batch: list[RepoFile]) -> ScanOutcome:
-            part = parse(document, resolve)
+            part = parse(document, resolve, heuristics_block)
             for f in batch:
-                part.file_stats[f.path] = {"allowlist_pragmas": count_pragmas([f])}
-                part.stats["allowlist_pragmas"] = (part.stats.get("allowlist_pragmas", 0)
-                                                   + part.file_stats[f.path]["allowlist_pragmas"])
+                pragmas = count_pragmas([f])
+                part.file_stats.setdefault(f.path, {})["allowlist_pragmas"] = pragmas
+                part.stats["allowlist_pragmas"] = part.stats.get("allowlist_pragmas", 0) + pragmas
             return part
 
         return _shards.run_batches(job, "detect-secrets", payload, parse_batch,
@@ -156,4 +203,11 @@ class DetectSecretsScanner:
         pragmas = stats.get("allowlist_pragmas", 0)
         if pragmas:
             notes.append(f"{pragmas} line(s) carry `pragma: allowlist secret`")
+        benign = {k[len(_BENIGN_PREFIX):]: v for k, v in sorted(stats.items())
+                  if k.startswith(_BENIGN_PREFIX) and v}
+        if benign:
+            shown = ", ".join(f"{rule} {count}" for rule, count in benign.items())
+            notes.append(f"{sum(benign.values())} generic-heuristic match(es) of known-benign "
+                         f"shapes not reported ({shown}; rules in the README, "
+                         "`known-benign: false` reports them)")
         return notes

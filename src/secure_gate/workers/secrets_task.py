@@ -1,8 +1,21 @@
-"""Run detect-secrets' own scan on a batch of files; answer what ``detect-secrets scan`` prints."""
+"""Run detect-secrets' own scan on a batch of files; answer what ``detect-secrets scan`` prints.
+
+With ``own_detectors`` the gate's detectors for newer credential formats
+(secure_gate/scanners/secrets_plugins.py, written as detect-secrets plugins) run in a pass of
+their own over the raw lines, with detect-secrets' allowlist pragmas and ``exclude-lines``,
+after detect-secrets' scan: loaded into detect-secrets itself they would change what its
+other detectors report (it stops trying a file's other readings once one finds something).
+With ``benign_filters`` a generic detector's match that has a known-benign shape
+(secure_gate/scanners/secrets_benign.py) is dropped here, where the value is at hand, and
+counted per file and rule under ``document["secure_gate"]["benign"]``; a ``Basic Auth
+Credentials`` match in a database or broker URL is marked ``credential-url``. The secret's
+value never leaves this process.
+"""
 
 from __future__ import annotations
 
 import os
+import re
 from typing import Any
 
 _CONFIGURED: dict[str, tuple[str, ...]] = {}
@@ -10,7 +23,8 @@ _CONFIGURED: dict[str, tuple[str, ...]] = {}
 
 def _configure(extra: tuple[str, ...], fast: bool) -> None:
     """Settings exactly as ``detect-secrets scan --no-verify <extra>`` builds them, once."""
-    if _CONFIGURED.get("args") == (*extra, str(fast)):
+    key = (*extra, str(fast))
+    if _CONFIGURED.get("args") == key:
         return
     from detect_secrets.core.usage import ParserBuilder
 
@@ -18,7 +32,74 @@ def _configure(extra: tuple[str, ...], fast: bool) -> None:
     from secure_gate.workers import secrets_fast
 
     secrets_fast.install(fast)
-    _CONFIGURED["args"] = (*extra, str(fast))
+    _CONFIGURED["args"] = key
+
+
+def _lines(path: str) -> list[str]:
+    try:
+        with open(path, encoding="utf-8", errors="replace") as fh:
+            return fh.read().splitlines()
+    except OSError:
+        return []
+
+
+def _post_filter(collection: Any, root: str, counts: dict[str, dict[str, int]],
+                 marks: dict[tuple[str, str, int | None], str]) -> None:
+    """Drop known-benign generic matches and superseded own matches; mark credential URLs."""
+    from secure_gate.scanners import secrets_benign, secrets_kinds, secrets_urls
+
+    for filename in list(collection.files):
+        secrets = collection.data[filename]
+        lines = _lines(os.path.join(root, filename))
+        stock_on_line: dict[int | None, list[tuple[str, str]]] = {}
+        for s in secrets:
+            stock_on_line.setdefault(s.line_number, []).append((s.type, s.secret_value or ""))
+        for secret in list(secrets):
+            value = secret.secret_value or ""
+            number = secret.line_number
+            line = lines[number - 1] if number and number <= len(lines) else ""
+            rule = None
+            superseded = secrets_kinds.SUPERSEDED_BY.get(secret.type)
+            if superseded and any(t == superseded and (v in value or value in v)
+                                  for t, v in stock_on_line.get(number, ())):
+                rule = "same-token"
+            elif secrets_kinds.kind_of(secret.type) == secrets_kinds.GENERIC:
+                rule = "same-token" if value and any(
+                    secrets_kinds.kind_of(t) == secrets_kinds.VENDOR and v
+                    and (v in value or value in v) for t, v in stock_on_line.get(number, ())
+                ) else secrets_benign.rule_for(value, line, filename)
+                if rule is None and secret.type == "Basic Auth Credentials" \
+                        and secrets_urls.is_credential_url(value, line):
+                    marks[(filename, secret.secret_hash, number)] = secrets_kinds.CREDENTIAL_URL
+            if rule is not None:
+                secrets.discard(secret)
+                per_file = counts.setdefault(filename, {})
+                per_file[rule] = per_file.get(rule, 0) + 1
+        if not secrets:
+            del collection.data[filename]
+
+
+def _own_pass(collection: Any, root: str, names: list[str], plugins: list[Any],
+              exclude: list[re.Pattern[str]]) -> None:
+    """Add the gate's own detectors' matches to ``collection`` (raw lines, pragmas honoured)."""
+    from detect_secrets.core.potential_secret import PotentialSecret
+    from detect_secrets.filters.allowlist import is_line_allowlisted
+    from detect_secrets.util.code_snippet import get_code_snippet
+
+    gate = re.compile("|".join(f"(?:{rx.pattern})" for p in plugins for rx in p.denylist))
+    for name in names:
+        lines = _lines(os.path.join(root, name))
+        if not plugins or not gate.search("\n".join(lines)):
+            continue
+        for number, line in enumerate(lines, start=1):
+            if not gate.search(line) or any(rx.search(line) for rx in exclude):
+                continue
+            if is_line_allowlisted(name, line, get_code_snippet(lines, number)):
+                continue
+            for plugin in plugins:
+                for value in plugin.analyze_string(line):
+                    collection[name].add(PotentialSecret(plugin.secret_type, name, value,
+                                                         number))
 
 
 def run(request: dict[str, Any]) -> dict[str, Any]:
@@ -26,15 +107,36 @@ def run(request: dict[str, Any]) -> dict[str, Any]:
     from detect_secrets.core import baseline
     from detect_secrets.core.secrets_collection import SecretsCollection
 
+    from secure_gate.scanners import secrets_plugins
+
+    disabled = set(request.get("disable_plugins", ()))
+    own = {n: getattr(secrets_plugins, n) for n in dir(secrets_plugins)
+           if n.endswith("Detector") and n != "RegexBasedDetector"}
     extra: list[str] = []
     for plugin in request.get("disable_plugins", ()):
-        extra += ["--disable-plugin", plugin]
+        if plugin not in own:
+            extra += ["--disable-plugin", plugin]
     for regex in request.get("exclude_lines", ()):
         extra += ["--exclude-lines", regex]
     _configure(tuple(extra), bool(request.get("fast", True)))
     root = str(request["root"])
     collection = SecretsCollection(root=root)
-    for name in request["files"]:
-        collection.scan_file(os.path.relpath(name, root))
+    names = [os.path.relpath(name, root) for name in request["files"]]
+    for name in names:
+        collection.scan_file(name)
+    if request.get("own_detectors", True):
+        plugins = [cls() for n, cls in sorted(own.items()) if n not in disabled]
+        _own_pass(collection, root, names, plugins,
+                  [re.compile(r) for r in request.get("exclude_lines", ())])
+    counts: dict[str, dict[str, int]] = {}
+    marks: dict[tuple[str, str, int | None], str] = {}
+    if request.get("benign_filters", True):
+        _post_filter(collection, root, counts, marks)
     document: dict[str, Any] = baseline.format_for_output(collection)
+    for filename, found in document.get("results", {}).items():
+        for entry in found:
+            kind = marks.get((filename, entry.get("hashed_secret"), entry.get("line_number")))
+            if kind:
+                entry["secure_gate_kind"] = kind
+    document["secure_gate"] = {"benign": counts}
     return document

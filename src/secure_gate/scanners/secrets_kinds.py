@@ -1,0 +1,62 @@
+"""Which detect-secrets detectors match a vendor's token format, and which only guess.
+
+A vendor-token detector matches a format a vendor documents (a prefix, a length, a
+structure): a match is almost always a credential, in product code and in tests alike, so
+it keeps `high` confidence and blocks everywhere. A generic heuristic (a keyword next to a
+quoted value, a high-entropy string, ``user:password@`` in any URL) is right far less often
+on real repositories, so it is reported at `low` confidence and blocks only in the paths a
+user names in ``scanners.detect-secrets.heuristics-block-in``. A URL with a password for a
+database or message broker (``postgres://``, ``mysql://``, ``redis://``...) that is not a
+placeholder and not on a local host is a credential, found by the generic ``Basic Auth``
+detector: it is promoted to ``credential-url``, which blocks like a vendor token.
+"""
+
+from __future__ import annotations
+
+from secure_gate.model import Confidence
+
+VENDOR = "vendor-token"
+GENERIC = "generic-heuristic"
+CREDENTIAL_URL = "credential-url"
+UNCLASSIFIED = "unclassified"
+
+# detect-secrets 1.5.0's own detectors of vendor formats, by the type name they report.
+VENDOR_TYPES = frozenset({
+    "AWS Access Key", "Artifactory Credentials", "Azure Storage Account access key",
+    "Cloudant Credentials", "Discord Bot Token", "GitHub Token", "GitLab Token",
+    "IBM Cloud IAM Key", "IBM COS HMAC Credentials", "JSON Web Token", "Mailchimp Access Key",
+    "NPM tokens", "OpenAI Token", "Private Key", "PyPI Token", "SendGrid API Key",
+    "Slack Token", "SoftLayer Credentials", "Square OAuth Secret", "Stripe Access Key",
+    "Telegram Bot Token", "Twilio API Key",
+})
+# The gate's own detectors (secure_gate/scanners/secrets_plugins.py).
+OWN_TYPES = frozenset({
+    "GitHub Fine-grained Token", "OpenAI Project Key", "Anthropic API Key",
+    "GCP Service Account Key", "Hugging Face Token", "Databricks Token", "Shopify Token",
+    "npm Access Token",
+})
+# Our detector's match is dropped when detect-secrets' own detector found the same token.
+SUPERSEDED_BY = {"OpenAI Project Key": "OpenAI Token", "npm Access Token": "NPM tokens"}
+GENERIC_TYPES = frozenset({
+    "Secret Keyword", "Base64 High Entropy String", "Hex High Entropy String",
+    "Basic Auth Credentials", "Public IP (ipv4)",
+})
+
+
+def kind_of(secret_type: str) -> str:
+    """``vendor-token``, ``generic-heuristic`` or ``unclassified`` (a type we do not know)."""
+    if secret_type in VENDOR_TYPES or secret_type in OWN_TYPES:
+        return VENDOR
+    if secret_type in GENERIC_TYPES:
+        return GENERIC
+    return UNCLASSIFIED
+
+
+def confidence_for(kind: str, opted_in: bool = False) -> Confidence:
+    """How much a match of this kind is trusted (``opted_in``: heuristics asked to block)."""
+    if kind in (VENDOR, CREDENTIAL_URL):
+        return Confidence.HIGH
+    if kind == GENERIC:
+        return Confidence.MEDIUM if opted_in else Confidence.LOW
+    # A detector this table does not know (a newer detect-secrets): trusted enough to block.
+    return Confidence.MEDIUM

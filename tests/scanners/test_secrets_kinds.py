@@ -1,0 +1,154 @@
+"""Vendor tokens block everywhere, heuristics only where asked; modern formats; fidelity."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from secure_gate.scanners import secrets_kinds
+from secure_gate.workers import secrets_task
+from tests import secrets_corpus as fake
+
+SCAN = ("scan", "--scanners", "detect-secrets")
+
+
+def _files(values: dict[str, str], under: str) -> dict[str, str]:
+    out = {}
+    for kind, value in values.items():
+        for name, text in fake.placements("cred", value).items():
+            out[f"{under}/{kind.replace(' ', '_')}/{name}"] = text
+    return out
+
+
+def _by_folder(findings: list[dict[str, Any]]) -> dict[str, set[str]]:
+    out: dict[str, set[str]] = {}
+    for f in findings:
+        out.setdefault(f["path"], set()).add(f["rule"])
+    return out
+
+
+def test_every_modern_format_blocks_in_every_placement_also_in_tests(
+        make_repo: Callable[..., Any], run_cli: Callable[..., Any]) -> None:
+    files = {**_files(fake.MODERN, "src"), **_files(fake.MODERN, "tests"),
+             "tests/data/sa.json": fake.gcp_service_account()}
+    repo = make_repo(files)
+    result = run_cli(repo.root, *SCAN)
+    assert result.code == 1
+    findings = result.json_report["findings"]
+    blocking = {(f["path"], f["rule"]) for f in findings if f["blocking"]}
+    for path in files:
+        if path.endswith("sa.json"):
+            continue
+        kind = path.split("/")[1].replace("_", " ")
+        assert (path, kind) in blocking, path
+    assert {r for p, r in blocking if p.endswith("sa.json")} == {"GCP Service Account Key",
+                                                                 "Private Key"}
+    vendor = [f for f in findings if f["rule"] in fake.MODERN and f["blocking"]]
+    assert {f["confidence"] for f in vendor} == {"high"}
+    for channel in (result.out, result.err, json.dumps(result.json_report)):
+        assert fake.leaked(channel) == []
+
+
+def test_near_misses_never_block(make_repo: Callable[..., Any],
+                                 run_cli: Callable[..., Any]) -> None:
+    repo = make_repo({**_files(fake.NEAR_MISS, "src"),
+                      "src/sa.json": fake.gcp_service_account("0" * 39).replace(
+                          "PRIVATE KEY-----\\n", "PRIVATE KEY-----\\n\\n").replace(
+                          "BEGIN PRIVATE KEY", "BEGIN PUBLIC KEY")})
+    result = run_cli(repo.root, *SCAN)
+    findings = result.json_report["findings"]
+    assert [f for f in findings if f["blocking"]] == []
+    assert {f["rule"] for f in findings} <= secrets_kinds.GENERIC_TYPES
+    assert result.code == 0
+
+
+def test_generic_heuristics_are_low_confidence_unless_opted_in(
+        make_repo: Callable[..., Any], run_cli: Callable[..., Any]) -> None:
+    line = f'db_password = "{fake.PASSWORD}"\n'
+    config = "scanners:\n  detect-secrets:\n    heuristics-block-in: ['src/**']\n"
+    repo = make_repo({"src/app.py": line, "tests/test_app.py": line})
+    plain = run_cli(repo.root, *SCAN)
+    assert plain.code == 0
+    assert {(f["path"], f["confidence"], f["blocking"]) for f in plain.json_report["findings"]
+            } == {("src/app.py", "low", False), ("tests/test_app.py", "low", False)}
+    repo.write({".secure-gate.yml": config})
+    opted = run_cli(repo.root, *SCAN)
+    assert opted.code == 1
+    assert {(f["path"], f["confidence"], f["blocking"]) for f in opted.json_report["findings"]
+            } == {("src/app.py", "medium", True), ("tests/test_app.py", "low", False)}
+
+
+def test_benign_shapes_are_counted_in_the_notes(make_repo: Callable[..., Any],
+                                                run_cli: Callable[..., Any]) -> None:
+    sha = "4f1c2a9d8e7b6c5a4f3e2d1c0b9a8f7e6d5c4b3a"  # pragma: allowlist secret (a commit)
+    repo = make_repo({
+        ".pre-commit-config.yaml": f"repos:\n  - repo: https://x/y\n    rev: {sha}\n",
+        ".github/workflows/ci.yml": "jobs:\n  a:\n    uses: o/r/.github/workflows/w.yml@main\n"
+                                    "    secrets: inherit\n",
+        "tests/test_login.py": 'password = "password"\n',
+    })
+    result = run_cli(repo.root, *SCAN)
+    assert result.json_report["findings"] == []
+    entry = next(s for s in result.json_report["scanners"] if s["name"] == "detect-secrets")
+    note = next(n for n in entry["notes"] if "known-benign" in n)
+    assert "commit-sha 1" in note and "secrets-inherit 1" in note and "placeholder 1" in note
+    repo.write({".secure-gate.yml": "scanners:\n  detect-secrets:\n    known-benign: false\n"})
+    unfiltered = run_cli(repo.root, *SCAN)
+    assert len(unfiltered.json_report["findings"]) == 3
+
+
+def test_a_vendor_token_is_never_dropped_by_a_benign_rule(make_repo: Callable[..., Any],
+                                                          run_cli: Callable[..., Any]) -> None:
+    token = fake.GITHUB_TOKEN
+    repo = make_repo({"pylock.toml": f'hash = "{token}"\n',
+                      "docs/example.md": f"token: example-{token}\n",
+                      "ci.yml": f"rev: {token}\n"})
+    result = run_cli(repo.root, *SCAN)
+    assert {(f["path"], f["rule"], f["blocking"]) for f in result.json_report["findings"]
+            if f["rule"] == "GitHub Token"} == {("pylock.toml", "GitHub Token", True),
+                                               ("docs/example.md", "GitHub Token", True),
+                                               ("ci.yml", "GitHub Token", True)}
+
+
+def test_own_detectors_can_be_disabled_by_class_name(make_repo: Callable[..., Any],
+                                                     run_cli: Callable[..., Any]) -> None:
+    repo = make_repo({".secure-gate.yml": "scanners:\n  detect-secrets:\n    disable-plugins: "
+                                          "[HuggingFaceTokenDetector]\n",
+                      "a.env": f"HF={fake.MODERN['Hugging Face Token']}\n",
+                      "b.env": f"DB={fake.MODERN['Databricks Token']}\n"})
+    result = run_cli(repo.root, *SCAN)
+    rules = {f["rule"] for f in result.json_report["findings"]}
+    assert "Hugging Face Token" not in rules and "Databricks Token" in rules
+
+
+def test_without_our_additions_the_worker_is_detect_secrets(tmp_path: Path) -> None:
+    """Fidelity: own detectors and benign filters off, the answer is `detect-secrets scan`'s."""
+    files = {**_files(fake.MODERN, "m"), **_files(fake.NEAR_MISS, "n"),
+             "ci/.pre-commit-config.yaml": "rev: 4f1c2a9d8e7b6c5a4f3e2d1c0b9a8f7e6d5c4b3a\n",
+             "t/test_x.py": 'password = "password"\n'}
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    secrets_task._CONFIGURED.clear()
+    raw = secrets_task.run({"root": str(tmp_path), "files": [str(tmp_path / n) for n in files],
+                            "own_detectors": False, "benign_filters": False})
+    direct = subprocess.run([sys.executable, "-m", "detect_secrets", "scan", "-n", "--all-files",
+                             "."], cwd=tmp_path, capture_output=True, text=True, check=True)
+
+    def key(results: dict[str, Any]) -> set[tuple[str, int, str, str]]:
+        return {(n, s["line_number"], s["type"], s["hashed_secret"])
+                for n, found in results.items() for s in found}
+
+    assert key(raw["results"]) == key(json.loads(direct.stdout)["results"])
+    secrets_task._CONFIGURED.clear()
+    ours = secrets_task.run({"root": str(tmp_path), "files": [str(tmp_path / n) for n in files]})
+    dropped = sum(sum(c.values()) for c in ours["secure_gate"]["benign"].values())
+    added = {k for k in key(ours["results"]) if k[2] in secrets_kinds.OWN_TYPES}
+    # What changed is exactly: our detectors' matches added, benign shapes dropped and counted.
+    assert key(ours["results"]) - added <= key(raw["results"])
+    assert len(key(raw["results"]) - (key(ours["results"]) - added)) == dropped > 0
+    secrets_task._CONFIGURED.clear()
