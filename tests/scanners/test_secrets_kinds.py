@@ -57,8 +57,7 @@ def test_near_misses_never_block(make_repo: Callable[..., Any],
                                  run_cli: Callable[..., Any]) -> None:
     repo = make_repo({**_files(fake.NEAR_MISS, "src"),
                       "src/sa.json": fake.gcp_service_account("0" * 39).replace(
-                          "PRIVATE KEY-----\\n", "PRIVATE KEY-----\\n\\n").replace(
-                          "BEGIN PRIVATE KEY", "BEGIN PUBLIC KEY")})
+                          "-----BEGIN " + "PRIVATE KEY", "-----BEGIN PUBLIC KEY")})
     result = run_cli(repo.root, *SCAN)
     findings = result.json_report["findings"]
     assert [f for f in findings if f["blocking"]] == []
