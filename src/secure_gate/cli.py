@@ -15,6 +15,7 @@ from secure_gate.config import FAIL_ON_CHOICES, Config, parse_fail_on
 from secure_gate.errors import EXIT_SCANNER_ERROR, EXIT_USAGE, GateError, UsageError
 from secure_gate.model import Confidence, Report
 from secure_gate.progress import Progress
+from secure_gate.redact import redact
 from secure_gate.report.escape import terminal
 
 if TYPE_CHECKING:
@@ -333,7 +334,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = hookargs.parse_args(parser, sys.argv[1:] if argv is None else argv)
         return COMMANDS[args.command](args)
     except GateError as exc:
-        print(f"secure-gate: error: {exc}", file=sys.stderr)
+        print(f"secure-gate: error: {redact(str(exc))}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("secure-gate: interrupted", file=sys.stderr)

@@ -8,6 +8,8 @@ import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from secure_gate.redact import redact, redact_optional
+
 
 class Severity(enum.IntEnum):
     """One severity scale for every scanner, ordered so that ``a > b`` means worse."""
@@ -91,6 +93,9 @@ class Suppression:
     kind: str
     reason: str
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "reason", redact(self.reason))
+
 
 @dataclass(frozen=True, slots=True)
 class Finding:
@@ -119,6 +124,13 @@ class Finding:
     new: bool | None = None
     new_reason: str | None = None
     suppression: Suppression | None = None
+
+    def __post_init__(self) -> None:
+        # Text built from repository lines never carries a URL credential, in any output.
+        for name in ("title", "message"):
+            object.__setattr__(self, name, redact(getattr(self, name)))
+        for name in ("fix", "new_reason", "help_uri"):
+            object.__setattr__(self, name, redact_optional(getattr(self, name)))
 
     @classmethod
     def create(
@@ -222,6 +234,11 @@ class ScannerResult:
     notes: tuple[str, ...] = ()
     stats: tuple[tuple[str, int], ...] = ()
 
+    def __post_init__(self) -> None:
+        # Notes quote manifest lines, errors quote tool output: no URL credential in either.
+        object.__setattr__(self, "message", redact_optional(self.message))
+        object.__setattr__(self, "notes", tuple(map(redact, self.notes)))
+
     def stat(self, key: str) -> int:
         """A named counter (for example ``nosec``), 0 when the scanner did not set it."""
         return dict(self.stats).get(key, 0)
@@ -280,6 +297,10 @@ class Report:
     diff_base: str | None = None
     notices: tuple[str, ...] = ()
     extra: Mapping[str, object] = field(default_factory=dict, compare=False, hash=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "reasons", tuple(map(redact, self.reasons)))
+        object.__setattr__(self, "notices", tuple(map(redact, self.notices)))
 
     @property
     def blocking(self) -> tuple[Finding, ...]:

@@ -11,6 +11,7 @@ from secure_gate.github.api import ApiError, GitHubClient, Sleeper
 from secure_gate.github.comment import cap_body, marker, upsert_comment
 from secure_gate.github.context import GitHubContext
 from secure_gate.model import Report
+from secure_gate.redact import redact
 from secure_gate.report.escape import command_data, command_property
 from secure_gate.report.rendered import Rendered
 
@@ -32,7 +33,8 @@ class Console:
 
     def _command(self, kind: str, message: str, title: str | None) -> None:
         props = f" title={command_property(title)}" if title else ""
-        self.line(f"::{kind}{props}::{command_data(message)}")
+        # Errors and notices can quote config values or tool output: no URL credential.
+        self.line(f"::{kind}{props}::{command_data(redact(message))}")
 
     def error(self, message: str, *, title: str | None = None) -> None:
         """An error annotation."""
