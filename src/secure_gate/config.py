@@ -11,6 +11,7 @@ from typing import Any
 
 import yaml
 
+from secure_gate import configkeys as keys
 from secure_gate import filekinds
 from secure_gate import options as opt
 from secure_gate.errors import ConfigError
@@ -18,8 +19,8 @@ from secure_gate.globs import compile_glob
 from secure_gate.model import Confidence, Severity
 
 CONFIG_NAMES = (".secure-gate.yml", ".secure-gate.yaml")
-FAIL_ON_CHOICES = ("critical", "high", "medium", "low", "info", "never")
-DEFAULT_MAX_FILE_SIZE = 5 * 1024 * 1024
+FAIL_ON_CHOICES = keys.FAIL_ON_CHOICES
+DEFAULT_MAX_FILE_SIZE = keys.DEFAULT_MAX_FILE_SIZE
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,8 +196,7 @@ def load(root: Path, explicit: str | None = None) -> Config:
     return validate(raw, shown + (" [tool.secure-gate]" if path.suffix == ".toml" else ""))
 
 
-_TOP_KEYS = ("fail-on", "min-confidence", "on-scanner-error", "exclude", "max-file-size",
-             "scanners", "rules", "suppressions", "baseline", "paths")
+_TOP_KEYS = keys.TOP_KEYS  # each key's option and help: configkeys.py (the README's table)
 
 
 def validate(raw: Mapping[str, Any], source: str | None) -> Config:
@@ -218,27 +218,22 @@ def validate(raw: Mapping[str, Any], source: str | None) -> Config:
         except opt.OptionError as exc:
             raise fail(key, str(exc)) from None
 
-    fail_on_label = get("fail-on", opt.choice("high", "", FAIL_ON_CHOICES))
-    confidence = get("min-confidence", opt.choice("medium", "", ("high", "medium", "low")))
+    fail_on_label = get("fail-on", keys.TOP["fail-on"])
+    confidence = get("min-confidence", keys.TOP["min-confidence"])
     config = Config(
         source=source,
         fail_on=parse_fail_on(fail_on_label),
         min_confidence=Confidence.parse(confidence),
-        on_scanner_error=get("on-scanner-error", opt.choice("fail", "", ("fail", "warn"))),
-        exclude=get("exclude", opt.string_list("", check=_check_glob)),
-        max_file_size=int(get("max-file-size", opt.number(DEFAULT_MAX_FILE_SIZE, "",
-                                                          minimum=1, integer=True))),
+        on_scanner_error=get("on-scanner-error", keys.TOP["on-scanner-error"]),
+        exclude=get("exclude", keys.TOP["exclude"]),
+        max_file_size=int(get("max-file-size", keys.TOP["max-file-size"])),
         scanners=_scanners(raw.get("scanners", {}), fail),
         rules=_rules(raw.get("rules", {}), fail),
         suppressions=_ledger(raw.get("suppressions", []), fail),
-        baseline=get("baseline", opt.string(None, "")),
+        baseline=get("baseline", keys.TOP["baseline"]),
         paths=_paths(raw.get("paths", {}), fail),
     )
     return config
-
-
-def _check_glob(pattern: str) -> None:
-    compile_glob(pattern)
 
 
 def _scanners(value: object, fail: Any) -> dict[str, ScannerConfig]:
@@ -262,17 +257,17 @@ def _scanners(value: object, fail: Any) -> dict[str, ScannerConfig]:
             section = opt.mapping(body)
         except opt.OptionError as exc:
             raise fail(where, f"{exc} (or true/false)") from None
-        allowed = ("enabled", "timeout", "exclude", *cls.options)
+        allowed = (*keys.SCANNER_KEYS, *cls.options)
         enabled, timeout, chosen = True, None, dict(defaults)
         excluded: tuple[str, ...] = ()
         for key, item in section.items():
             try:
                 if key == "enabled":
-                    enabled = opt.boolean(True, "").parse(item)
+                    enabled = keys.SCANNER_KEYS["enabled"].parse(item)
                 elif key == "timeout":
-                    timeout = float(opt.number(0, "").parse(item))
+                    timeout = float(keys.SCANNER_KEYS["timeout"].parse(item))
                 elif key == "exclude":
-                    excluded = opt.string_list("", check=_check_glob).parse(item)
+                    excluded = keys.SCANNER_KEYS["exclude"].parse(item)
                 elif key in cls.options:
                     chosen[key] = cls.options[key].parse(item)
                 else:
@@ -300,7 +295,7 @@ def _paths(value: object, fail: Any) -> dict[str, tuple[str, ...]]:
             raise fail(f"paths.{name}", "unknown path class (allowed: "
                                         f"{', '.join(filekinds.CLASSES)})")
         try:
-            out[name] = opt.string_list("", check=_check_glob).parse(globs)
+            out[name] = opt.string_list("", check=keys.check_glob).parse(globs)
         except opt.OptionError as exc:
             raise fail(f"paths.{name}", str(exc)) from None
     return out
@@ -330,16 +325,17 @@ def _rules(value: object, fail: Any) -> dict[str, RuleConfig]:
                     raise fail(f"{where}.severity", str(exc)) from None
             elif key == "enabled":
                 try:
-                    enabled = opt.boolean(True, "").parse(item)
+                    enabled = keys.RULE_KEYS["enabled"].parse(item)
                 except opt.OptionError as exc:
                     raise fail(f"{where}.enabled", str(exc)) from None
             else:
-                raise fail(f"{where}.{key}", "unknown key (allowed: severity, enabled)")
+                raise fail(f"{where}.{key}",
+                           f"unknown key (allowed: {', '.join(keys.RULE_KEYS)})")
         out[rule] = RuleConfig(severity=severity, enabled=enabled)
     return out
 
 
-_LEDGER_KEYS = ("fingerprint", "rule", "path", "advisory", "reason", "expires", "owner")
+_LEDGER_KEYS = tuple(keys.LEDGER)
 
 
 def _ledger(value: object, fail: Any) -> tuple[LedgerEntry, ...]:
