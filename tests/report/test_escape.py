@@ -86,16 +86,26 @@ def test_terminal_escapes_read_unambiguously() -> None:
     assert escape.terminal("x" * 50, limit=10) == "x" * 9 + "…"
 
 
-def _rendered_text(fragment: str) -> str:
-    """What a CommonMark reader shows for ``fragment`` (markdown-it, as GitHub's cmark)."""
+def _render(fragment: str) -> str:
+    """The HTML a CommonMark reader makes of ``fragment`` (markdown-it, as GitHub's cmark)."""
     markdown_it = pytest.importorskip("markdown_it")
     rendered = markdown_it.MarkdownIt("commonmark", {"html": True}).enable("table").render(
         f"x {fragment}")
     assert rendered.startswith("<p>x ") and rendered.endswith("</p>\n"), rendered
     inner = rendered[len("<p>x "):-len("</p>\n")]
-    # No tag of any kind but the <code> markdown_code() wraps its text in.
-    assert "<" not in re.sub("^<code>|</code>$", "", inner), inner
-    return html.unescape(inner)
+    # No tag of any kind but the <code> our escaping makes.
+    assert "<" not in re.sub("</?code>", "", inner), inner
+    return inner
+
+
+def _rendered_text(fragment: str) -> str:
+    """What a reader sees and copies: the text of the HTML, tags removed."""
+    return html.unescape(re.sub("</?code>", "", _render(fragment)))
+
+
+def _outside_code(fragment: str) -> str:
+    """The rendered text that is not inside <code> (where GitHub links mentions)."""
+    return html.unescape(re.sub("<code>.*?</code>", "", _render(fragment)))
 
 
 def _prose(text: str) -> str:
@@ -105,26 +115,52 @@ def _prose(text: str) -> str:
 
 
 def _same(shown: str, expected: str) -> None:
-    # A paragraph's trailing spaces are not rendered; our zero-width spaces are invisible.
-    assert shown.replace("\u200b", "").rstrip(" ") == expected.replace("\u200b", "").rstrip(" ")
+    # A paragraph's trailing spaces are not rendered.
+    assert shown.rstrip(" ") == expected.rstrip(" ")
 
 
 @pytest.mark.parametrize("text", HOSTILE)
 def test_markdown_renders_as_exactly_the_text(text: str) -> None:
-    shown = _rendered_text(escape.markdown(text))
-    _same(shown, _prose(text))
-    # GitHub links @name and #123 in rendered text: a zero-width space follows each.
-    assert not re.search("@(?!\u200b)", shown) and not re.search("#(?!\u200b)", shown)
+    out = escape.markdown(text)
+    _same(_rendered_text(out), _prose(text))
+    assert "\u200b" not in html.unescape(out) and "8203" not in out  # nothing inserted
+    # GitHub links @name, #123 and :emoji: only outside code: none of them is left there.
+    outside = _outside_code(out)
+    assert "@" not in outside and "#" not in outside
+    assert not re.search(r":[A-Za-z0-9_+-]+:", outside)
 
 
 @pytest.mark.parametrize("text", HOSTILE)
 def test_markdown_code_shows_every_character(text: str) -> None:
     out = escape.markdown_code(text)
     assert out.startswith("<code>") and out.endswith("</code>")
-    inner = _rendered_text(out).removeprefix("<code>").removesuffix("</code>")
+    assert out.count("<code>") == 1 and not re.search(r"(?<!\\)[`|]", out)
+    inner = _rendered_text(out)
     one_line = text.replace("\\", "\\\\").replace("\n", "\\n").replace("\r", "\\r")
-    one_line = escape.reveal(one_line.replace("\t", "\\t"))
-    assert inner.replace("\u200b", "") == one_line.replace("\u200b", "")
+    assert inner == escape.reveal(one_line.replace("\t", "\\t"))
+
+
+def test_copied_text_is_intact() -> None:
+    """A fix to copy (an image digest, an issue number) reads back character for character."""
+    for text in ("python:3.12@sha256:" + "ab" * 32, "see #123 and org/repo#4",
+                 "mail me@example.com", "a `code` and ``double`` backtick", ":shipit: ok"):
+        assert _rendered_text(escape.markdown(text)) == text
+        assert _rendered_text(escape.markdown_code(text)) == text
+
+
+@pytest.mark.parametrize("text", [*HOSTILE, "`", "``x``", "a ` b", " x ", "```"])
+def test_code_span_shows_backticks_and_never_ends_early(text: str) -> None:
+    markdown_it = pytest.importorskip("markdown_it")
+    out = escape.code_span(text)
+    rendered = markdown_it.MarkdownIt("commonmark").render(out)
+    match = re.fullmatch(r"<p><code>(.*)</code></p>\n", rendered, re.S)
+    assert match, rendered
+    one_line = text.replace("\\", "\\\\").replace("\n", "\\n").replace("\r", "\\r")
+    expected = escape.reveal(one_line.replace("\t", "\\t"))
+    shown = html.unescape(match.group(1))
+    # CommonMark strips one padding space from each side when both are spaces.
+    assert shown in (expected, expected[1:-1]) if expected.strip() else shown.strip() == ""
+    assert "`" not in shown.replace(expected, "")
 
 
 def test_markdown_cannot_break_out_of_a_table_cell() -> None:
@@ -137,8 +173,9 @@ def test_markdown_cannot_break_out_of_a_table_cell() -> None:
 
 def test_markdown_neutralises_mentions_links_and_html() -> None:
     out = escape.markdown("@octocat [x](https://e.example) <b>&amp; #1")
-    assert "@&#8203;octocat" in out and "\\#&#8203;1" in out
-    assert "<" not in out.replace("&lt;", "") and "](" not in out.replace("\\]\\(", "")
+    assert "<code>\\@octocat</code>" in out and "<code>\\#1</code>" in out
+    assert "<" not in re.sub("</?code>", "", out).replace("&lt;", "")
+    assert "](" not in out.replace("\\]\\(", "")
     assert escape.markdown("x" * 20, limit=5) == "xxxx…"
 
 

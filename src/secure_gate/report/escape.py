@@ -18,9 +18,10 @@ _HIDDEN = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp", "Zs"})
 _NOT_PLAIN_ASCII = re.compile(r"[^\x20-\x7e]")
 # The runner matches legacy commands anywhere in a line (ActionCommand.TryParse).
 _LEGACY = "##["
-# ZERO WIDTH SPACE: invisible when shown, and it stops GitHub's @mention and #123
-# reference filters, which run on the rendered text (Renovate does the same).
-_ZWSP_ENTITY = "&#8203;"
+# A word GitHub could turn into a @mention, a #123 / owner/repo#1 reference or a :emoji:.
+# Its filters skip text inside <code>, so such a word is shown as code: nothing is inserted
+# into the text, and what a reader copies is exactly what the repository had.
+_REFERENCE = re.compile(r"[^\s]*[@#][^\s]*|:[A-Za-z0-9_+-]+:")
 
 
 def _escape_hidden(char: str) -> str:
@@ -97,7 +98,22 @@ def command_property(text: str) -> str:
 
 
 _MD_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}
-_MD_PUNCT = frozenset("\\`*_{}[]()#+-.!|~:=$^")
+_MD_PUNCT = frozenset("\\`*_{}[]()#+-.!|~:=$^@")
+
+
+def _prose(text: str) -> str:
+    """HTML specials as entities, every markdown punctuation mark backslash-escaped: read
+    back as exactly ``text`` in prose and inside ``<code>`` (a backtick, pipe or emphasis
+    mark is never markup), and copying the rendered text gives ``text`` again."""
+    out: list[str] = []
+    for char in text:
+        if char in _MD_ENTITIES:
+            out.append(_MD_ENTITIES[char])
+        elif char in _MD_PUNCT:
+            out.append("\\" + char)
+        else:
+            out.append(char)
+    return "".join(out)
 
 
 def markdown(text: str, *, limit: int | None = None) -> str:
@@ -105,23 +121,19 @@ def markdown(text: str, *, limit: int | None = None) -> str:
 
     HTML specials become entities; every other markdown punctuation mark is
     backslash-escaped, so no emphasis, link, image, autolink, table cell or code span can
-    start; ``@`` and ``#`` are followed by an invisible ZERO WIDTH SPACE so that GitHub
-    makes no mention or issue reference of them; line breaks and tabs become spaces and
-    other hidden characters visible escapes.
+    start; a word with ``@`` or ``#`` (or a ``:shortcode:``) is shown as ``<code>``, where
+    GitHub makes no mention, reference or emoji of it, and no character is added to it;
+    line breaks and tabs become spaces and other hidden characters visible escapes.
     """
     flat = reveal(shorten(text, limit).replace("\r\n", "\n"), keep="\n\t")
+    flat = flat.replace("\n", " ").replace("\t", " ")
     out: list[str] = []
-    for char in flat:
-        if char in _MD_ENTITIES:
-            out.append(_MD_ENTITIES[char])
-        elif char in _MD_PUNCT:
-            out.append("\\" + char + (_ZWSP_ENTITY if char == "#" else ""))
-        elif char == "@":
-            out.append("@" + _ZWSP_ENTITY)
-        elif char in "\n\t":
-            out.append(" ")
-        else:
-            out.append(char)
+    at = 0
+    for match in _REFERENCE.finditer(flat):
+        out.append(_prose(flat[at:match.start()]))
+        out.append("<code>" + _prose(match.group()) + "</code>")
+        at = match.end()
+    out.append(_prose(flat[at:]))
     return "".join(out)
 
 
@@ -131,7 +143,22 @@ def markdown_code(text: str, *, limit: int | None = None) -> str:
     Line breaks and other hidden characters are shown as backslash escapes, like
     :func:`terminal`, so two different file names never look the same.
     """
-    return "<code>" + markdown(_one_line(shorten(text, limit))) + "</code>"
+    return "<code>" + _prose(_one_line(shorten(text, limit))) + "</code>"
+
+
+def code_span(text: str) -> str:
+    """A markdown code span showing exactly ``text`` (one line, hidden characters visible).
+
+    The fence is one backtick longer than the longest run inside, and a space pads a text
+    that starts or ends with a backtick, so the backticks of the text are shown and never
+    end the span (CommonMark 6.1). For table cells use :func:`markdown_code`: a ``|``
+    would end the cell even inside a span.
+    """
+    inner = _one_line(text)
+    longest = max((len(run) for run in re.findall("`+", inner)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if inner.startswith(("`", " ")) or inner.endswith(("`", " ")) else ""
+    return f"{fence}{pad}{inner}{pad}{fence}"
 
 
 def sarif_text(text: str, *, limit: int | None = None) -> str:
@@ -148,12 +175,15 @@ def sarif_text(text: str, *, limit: int | None = None) -> str:
 
 
 def sarif_markdown(text: str, *, limit: int | None = None) -> str:
-    """Inline markdown for a SARIF ``markdown`` property: :func:`markdown`, braces as entities.
+    """Inline markdown for a SARIF ``markdown`` property: escaped like :func:`markdown`, but
+    plain text only (no ``<code>``: code scanning shows rule help, it mentions nobody).
 
     Braces are placeholders in SARIF message strings, so they are written as character
     references instead of the backslash escapes markdown would use.
     """
-    return markdown(text, limit=limit).replace("\\{", "&#123;").replace("\\}", "&#125;")
+    flat = reveal(shorten(text, limit).replace("\r\n", "\n"), keep="\n\t")
+    out = _prose(flat.replace("\n", " ").replace("\t", " "))
+    return out.replace("\\{", "&#123;").replace("\\}", "&#125;")
 
 
 def url_component(text: str) -> str:
