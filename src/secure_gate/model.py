@@ -119,6 +119,7 @@ class Finding:
     aliases: tuple[str, ...] = ()
     fix: str | None = None
     published: str | None = None  # when the problem became known (an advisory's date)
+    fixed_in: str | None = None  # the lowest version that fixes it (dependency findings)
     fingerprint: str = ""
     blocking: bool = False
     new: bool | None = None
@@ -149,6 +150,7 @@ class Finding:
         aliases: Iterable[str] = (),
         fix: str | None = None,
         published: str | None = None,
+        fixed_in: str | None = None,
     ) -> Finding:
         """Make a finding; ``evidence`` is normalised and hashed here, never stored."""
         if not rule:
@@ -167,6 +169,7 @@ class Finding:
             aliases=tuple(aliases),
             fix=fix,
             published=published,
+            fixed_in=fixed_in,
         )
 
     @property

@@ -37,7 +37,7 @@ def test_inputs_are_read_with_dashes_kept(tmp_path: Path) -> None:
     assert got.fail_on == "medium" and got.min_confidence == "low"
     assert got.path == (tmp_path / "sub").resolve()
     assert got.sarif_file == "gate.sarif"
-    assert got.comment is False and got.jobs == 3 and got.no_cache is True
+    assert got.comment == "never" and got.jobs == 3 and got.no_cache is True
     assert got.scanners == ("bandit", "detect-secrets")
     assert got.diff_base == "origin/main"
 
@@ -57,8 +57,8 @@ def test_inputs_are_read_with_dashes_kept(tmp_path: Path) -> None:
     ("json-file", "no/such/folder/r.json", "does not exist"),
     ("json-file", ".", "is a folder"),
     ("markdown-file", "bad\nname.md", "control characters"),
-    ("comment", "yes", "true or false"),
-    ("annotations", "1", "true or false"),
+    ("comment", "yes", "always, on-failure, changed, never"),
+    ("annotations", "1", "changed, all, none"),
     ("no-cache", "maybe", "true or false"),
     ("jobs", "0", "at least 1"),
     ("jobs", "two", "at least 1"),

@@ -16,7 +16,7 @@ from secure_gate.github import files
 from secure_gate.github.main import TOKEN_INPUT, run_github
 from tests import secrets_corpus as fake
 from tests.conftest import Repo
-from tests.github.fake_github import State
+from tests.github.fake_github import Scripted, State, primary_limit
 from tests.github.runner import Runner, pr_event
 from tests.report.workflow_commands import Stream, read
 
@@ -26,6 +26,7 @@ VULNERABLE = {
     "README.md": "# sample\n",
 }
 SCANNERS = "bandit,detect-secrets"
+HEAD_SHA = "c" * 40  # pr_event()'s head; GITHUB_SHA is the merge commit
 OURS = frozenset({"add-mask", "group", "endgroup", "stop-commands", "error", "warning",
                   "notice"})
 
@@ -116,22 +117,81 @@ def test_clean_repository_passes(make_repo: Callable[..., Repo], tmp_path: Path)
     assert run.summary.strip()
 
 
-def test_pr_comment_is_created_once_then_updated(vulnerable: Repo, tmp_path: Path,
-                                                 api: State) -> None:
+def test_pr_comment_is_created_once_then_kept_up_to_date(vulnerable: Repo, tmp_path: Path,
+                                                         api: State) -> None:
     runner = Runner(tmp_path, vulnerable.root, pr_event(7), "pull_request")
     first = step(runner, {"github-token": api.token}, api=api)
     second = step(Runner(tmp_path / "again", vulnerable.root, pr_event(7), "pull_request"),
                   {"github-token": api.token}, api=api)
     assert first.code == second.code == 1
     assert len(api.comments) == 1 and len(api.calls("POST", "/repos/")) == 1
-    assert len(api.calls("PATCH")) == 1
+    assert not api.calls("PATCH")  # the same digest is not sent again
     (comment,) = api.comments.values()
-    assert comment["body"].startswith("<!-- secure-gate:comment:default -->")
-    assert "app/run.py" in comment["body"] and len(comment["body"]) < 65_536
+    assert comment["user"] == {"login": "github-actions[bot]", "type": "Bot"}
+    assert comment["body"].startswith("<!-- secure-gate:comment:default -->\n\n## ❌")
+    assert "app/run.py" in comment["body"] and len(comment["body"]) < 6_000
+    assert f"/blob/{HEAD_SHA}/app/run.py#L5" in comment["body"]  # the PR head, not the merge
     assert not fake.leaked(comment["body"])
     assert first.outputs["comment-url"] == second.outputs["comment-url"] == comment["html_url"]
     assert any("PR comment created" in n for n in first.notices())
-    assert any("PR comment updated" in n for n in second.notices())
+    assert any("PR comment unchanged" in n for n in second.notices())
+    # The author fixes the PR: the comment turns green (default mode: on-failure).
+    (vulnerable.root / "app" / "run.py").write_text("def go():\n    return 1\n")
+    (vulnerable.root / "app" / "settings.py").write_text("DEBUG = False\n")
+    fixed = step(Runner(tmp_path / "fixed", vulnerable.root, pr_event(7), "pull_request"),
+                 {"github-token": api.token}, api=api)
+    assert fixed.code == 0 and len(api.calls("PATCH")) == 1 and len(api.comments) == 1
+    assert "## ✅ secure-gate passed" in comment["body"]
+    assert any("PR comment updated" in n for n in fixed.notices())
+
+
+@pytest.mark.parametrize(("mode", "posted"), [
+    ("", False), ("on-failure", False), ("changed", False), ("always", True),
+    ("never", False), ("true", True), ("false", False)])
+def test_comment_modes_on_a_passing_pr(make_repo: Callable[..., Repo], tmp_path: Path,
+                                       api: State, mode: str, posted: bool) -> None:
+    repo = make_repo({"app/ok.py": "def add(a, b):\n    return a + b\n"})
+    run = step(Runner(tmp_path, repo.root, pr_event(7), "pull_request"),
+               {"github-token": api.token, "comment": mode}, api=api)
+    assert run.code == 0 and bool(api.comments) is posted
+    if posted:
+        (comment,) = api.comments.values()
+        assert "## ✅ secure-gate passed" in comment["body"]
+    if mode == "never" or mode == "false":
+        assert not api.seen  # not even a look for an earlier comment
+
+
+def test_comment_mode_never_leaves_an_old_comment_alone(vulnerable: Repo, tmp_path: Path,
+                                                        api: State) -> None:
+    old = api.add_comment(7, "<!-- secure-gate:comment:default -->\nold", api.rest_login,
+                          "Bot")
+    run = step(Runner(tmp_path, vulnerable.root, pr_event(7), "pull_request"),
+               {"github-token": api.token, "comment": "never"}, api=api)
+    assert run.code == 1 and api.comments[old]["body"].endswith("old") and not api.seen
+
+
+def test_a_body_github_refuses_is_sent_again_short(vulnerable: Repo, tmp_path: Path,
+                                                  api: State) -> None:
+    api.script.append(Scripted("POST", "/repos/o/r/issues/7/comments", 422, body={
+        "message": "Validation Failed", "errors": [{"resource": "IssueComment",
+                                                    "code": "custom", "field": "body",
+                                                    "message": "body is too long"}]}))
+    run = step(Runner(tmp_path, vulnerable.root, pr_event(7), "pull_request"),
+               {"github-token": api.token}, api=api)
+    assert run.code == 1 and len(api.calls("POST", "/repos/")) == 2
+    (comment,) = api.comments.values()
+    assert "## ❌ secure-gate failed" in comment["body"] and "<details>" not in comment["body"]
+    assert any("PR comment created" in n for n in run.notices())
+
+
+def test_a_rate_limit_skips_the_comment_with_a_warning(vulnerable: Repo, tmp_path: Path,
+                                                       api: State) -> None:
+    api.script.append(primary_limit("POST", "/graphql", 4_000_000_000))
+    run = step(Runner(tmp_path, vulnerable.root, pr_event(7), "pull_request"),
+               {"github-token": api.token, "sarif-file": "gate.sarif"}, api=api)
+    assert run.code == 1 and not api.comments
+    assert any("rate limit" in w for w in run.warnings())
+    assert ("app/run.py", "5") in run.errors() and "app/run.py" in run.summary
 
 
 def test_someone_elses_marked_comment_is_not_touched(vulnerable: Repo, tmp_path: Path,

@@ -19,12 +19,17 @@ from secure_gate.model import (
     Suppression,
     assign_fingerprints,
 )
+from secure_gate.report.digest import DigestOptions
 
 HOSTILE_FILE = Path(__file__).resolve().parents[1] / "fixtures" / "hostile_strings.json"
 VERSION = "@@VERSION@@"
 SCANNERS = ("bandit", "pip-audit", "detect-secrets", "pins")
 REPOSITORY_URL = "https://github.com/octo/app"
 COMMIT = "0123456789abcdef0123456789abcdef01234567"
+RUN_URL = f"{REPOSITORY_URL}/actions/runs/4242"
+# The PR comment as the Action frames it: marker, job summary link, the report files.
+DIGEST_OPTIONS = DigestOptions(marker="<!-- secure-gate:comment:default -->", run_url=RUN_URL,
+                               artifacts=("secure-gate.json", "secure-gate.sarif"))
 
 
 def hostile_strings() -> list[str]:
@@ -41,7 +46,7 @@ def finding(scanner: str, rule: str, severity: Severity, path: str, line: int | 
             suppression: Suppression | None = None, fix: str | None = None,
             column: int | None = None, end_column: int | None = None,
             end_line: int | None = None, help_uri: str | None = None,
-            tags: Sequence[str] = ("security",)) -> Finding:
+            tags: Sequence[str] = ("security",), fixed_in: str | None = None) -> Finding:
     """A finding as a scanner and the policy would have made it."""
     made = Finding.create(
         scanner=scanner, rule=rule, title=title or f"{rule} title",
@@ -49,6 +54,7 @@ def finding(scanner: str, rule: str, severity: Severity, path: str, line: int | 
         location=Location(path, line, end_line, column, end_column),
         message=message if message is not None else f"{rule}: something is wrong here.",
         evidence=f"{scanner}\n{rule}\n{path}", help_uri=help_uri, tags=tags, fix=fix,
+        fixed_in=fixed_in,
     )
     return made.replace(blocking=blocking, new=new, new_reason=new_reason,
                         suppression=suppression)
@@ -101,6 +107,7 @@ def every_severity() -> Report:
         finding("pip-audit", "PYSEC-2024-1", Severity.CRITICAL, "requirements.txt", 4,
                 title="Remote code execution in examplepkg", blocking=True, new=True,
                 new_reason="not in the base commit", fix="upgrade examplepkg to 2.0.1 or later",
+                fixed_in="2.0.1",
                 help_uri="https://osv.dev/vulnerability/PYSEC-2024-1",
                 tags=("security", "dependency", "vulnerability")),
         finding("bandit", "B602", Severity.HIGH, "app/run.py", 5, column=5, end_column=38,
@@ -159,3 +166,54 @@ def hostile() -> Report:
             suppression=Suppression("baseline", text) if i % 7 == 6 else None))
     return report(made, errors={"pip-audit": strings[0] + strings[7]},
                   notices=strings[:3], diff_base=strings[11])
+
+
+def _advisory(rule: str, severity: Severity, path: str, line: int, fixed_in: str | None, *,
+              new: bool, blocking: bool) -> Finding:
+    made = finding("pip-audit", rule, severity, path, line, blocking=blocking, new=new,
+                   title=f"{rule} in requests", tags=("security", "dependency", "vulnerability"),
+                   new_reason="the line that pins it changed" if new else "pin unchanged",
+                   fix=f"upgrade requests to {fixed_in} or later" if fixed_in else None,
+                   message=f"requests 2.19.0 is affected by {rule}.", fixed_in=fixed_in)
+    return made
+
+
+def large() -> Report:
+    """A real application's first PR with the gate: 1,000 findings, a few of them new.
+
+    The PR adds a ``shell=True`` call, bumps one vulnerable pin (28 advisories on one
+    line) and adds SQL built from strings in a dozen files; everything else was there.
+    """
+    made: list[Finding] = [finding(
+        "bandit", "B602", Severity.HIGH, "app/run.py", 5, column=5, end_column=38,
+        title="subprocess_popen_with_shell_equals_true", blocking=True, new=True,
+        new_reason="not in the base commit",
+        message="subprocess call with shell=True identified, security issue.")]
+    fixes = ["2.20.0", "2.22.0", "2.31.0", None, "2.32.0", "2.32.4"]
+    made += [_advisory(f"GHSA-{i:04x}-req{i:02d}-xxxx", Severity.CRITICAL if i < 3
+                       else Severity.HIGH, "requirements.txt", 4, fixes[i % len(fixes)],
+                       new=True, blocking=True) for i in range(28)]
+    made += [finding("bandit", "B608", Severity.MEDIUM, f"app/reports/q{i:02d}.py", 10 + i,
+                     title="hardcoded_sql_expressions", blocking=True, new=True,
+                     new_reason="not in the base commit",
+                     message="Possible SQL injection vector through string-based query.")
+             for i in range(12)]
+    made += [_advisory(f"PYSEC-2023-{i}", Severity.HIGH, "requirements/prod.txt", 7 + i % 3,
+                       "4.2.1", new=False, blocking=False) for i in range(9)]
+    made += [finding("bandit", "B101", Severity.LOW, f"tests/test_{i // 8:03d}.py", 3 + i % 8,
+                     title="assert_used", confidence=Confidence.HIGH, new=False,
+                     new_reason="already in the base commit") for i in range(560)]
+    made += [finding("bandit", "B311", Severity.LOW, f"app/util{i:03d}.py", 9,
+                     title="blacklist", confidence=Confidence.LOW, new=False)
+             for i in range(180)]
+    made += [finding("detect-secrets", "secret-keyword", Severity.HIGH, f"tests/data{i}.py", 2,
+                     title="Secret Keyword", new=False,
+                     suppression=Suppression("baseline", "recorded in the baseline"))
+             for i in range(60)]
+    made += [finding("pins", "unpinned-action", Severity.MEDIUM,
+                     f".github/workflows/w{i:02d}.yml", 12, title="Action not pinned",
+                     confidence=Confidence.MEDIUM, new=False) for i in range(100)]
+    made += [finding("pins", "unhashed-requirement", Severity.LOW, "requirements/dev.txt",
+                     1 + i, title="Requirement without --hash", new=False)
+             for i in range(1000 - len(made))]
+    return report(made, diff_base="origin/main")

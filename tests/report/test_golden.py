@@ -8,6 +8,7 @@ import pytest
 
 from secure_gate.model import Report
 from secure_gate.report.annotations import AnnotationOptions, render_annotations
+from secure_gate.report.digest import render_digest
 from secure_gate.report.json import render_json
 from secure_gate.report.markdown import MarkdownOptions, render_markdown
 from secure_gate.report.sarif import render_sarif
@@ -27,6 +28,7 @@ RENDERERS: dict[str, tuple[str, Callable[[Report], str]]] = {
     "sarif": ("sarif", render_sarif),
     "markdown": ("md", render_markdown),
     "annotations": ("log", render_annotations),
+    "digest": ("md", lambda report: render_digest(report, samples.DIGEST_OPTIONS)),
 }
 
 

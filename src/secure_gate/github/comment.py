@@ -87,18 +87,34 @@ def cap_body(body: str, pointer: str) -> str:
     return body[:room].rstrip() + "\n\n" + pointer
 
 
+def find_ours(client: GitHubClient, repository: str, number: int, mark: str
+              ) -> dict[str, Any] | None:
+    """Our earlier comment on the PR (marker and this token's identity), if any."""
+    login = viewer_login(client)
+    return next((c for c in list_comments(client, repository, number)
+                 if is_ours(c, login, mark) and isinstance(c.get("id"), int)), None)
+
+
 def upsert_comment(client: GitHubClient, repository: str, number: int, body: str,
-                   mark: str) -> CommentResult:
-    """Update our earlier comment if there is one, else create one (a single POST)."""
+                   mark: str, *, create: bool = True) -> CommentResult | None:
+    """Update our earlier comment if there is one, else create one (a single POST).
+
+    With ``create`` false there is no new comment (None): only an existing one is kept up
+    to date, so a PR that was red and is now fixed shows green. An unchanged body is not
+    sent again.
+    """
     if mark not in body:
         raise ValueError("the body must carry the marker, or the next run cannot find it")
-    login = viewer_login(client)
-    existing = next((c for c in list_comments(client, repository, number)
-                     if is_ours(c, login, mark)), None)
-    if existing is not None and isinstance(existing.get("id"), int):
+    existing = find_ours(client, repository, number, mark)
+    if existing is not None:
+        if existing.get("body") == body:
+            url = existing.get("html_url")
+            return CommentResult("unchanged", existing["id"], url if isinstance(url, str) else "")
         url = f"{client.api_url}/repos/{repository}/issues/comments/{existing['id']}"
         data = client.json("PATCH", url, {"body": body})
         action = "updated"
+    elif not create:
+        return None
     else:
         url = f"{client.api_url}/repos/{repository}/issues/{number}/comments"
         data = client.json("POST", url, {"body": body}, once=True)

@@ -16,6 +16,8 @@ from secure_gate.model import Confidence
 _CONTROL = re.compile(r"[\x00-\x20\x7f-\x9f]")
 _PATH_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _TAG = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
+COMMENT_MODES = ("always", "on-failure", "changed", "never")
+ANNOTATION_MODES = ("changed", "all", "none")
 
 
 class InputError(UsageError):
@@ -43,9 +45,9 @@ class Inputs:
     sarif_file: str | None = None
     json_file: str | None = None
     markdown_file: str | None = None
-    comment: bool = True
+    comment: str = "on-failure"
     comment_tag: str = "default"
-    annotations: bool = True
+    annotations: str = "changed"
     jobs: int | None = None
     cache_dir: str | None = None
     no_cache: bool = False
@@ -66,6 +68,12 @@ def _bool(value: str, name: str, default: bool) -> bool:
     if lowered in ("true", "false"):
         return lowered == "true"
     raise InputError(name, f"expected true or false, got {value!r}")
+
+
+def _mode(value: str, name: str, allowed: tuple[str, ...], default: str,
+          legacy: dict[str, str]) -> str:
+    """One of ``allowed``; the old ``true``/``false`` values mean what they used to."""
+    return legacy.get(value.lower()) or _choice(value, name, allowed) or default
 
 
 def _choice(value: str, name: str, allowed: tuple[str, ...]) -> str | None:
@@ -195,9 +203,11 @@ def parse_inputs(environ: Mapping[str, str], workspace: Path) -> Inputs:
         sarif_file=report_file(workspace, raw(environ, "sarif-file"), "sarif-file"),
         json_file=report_file(workspace, raw(environ, "json-file"), "json-file"),
         markdown_file=report_file(workspace, raw(environ, "markdown-file"), "markdown-file"),
-        comment=_bool(raw(environ, "comment"), "comment", True),
+        comment=_mode(raw(environ, "comment"), "comment", COMMENT_MODES, "on-failure",
+                      {"true": "always", "false": "never"}),
         comment_tag=tag,
-        annotations=_bool(raw(environ, "annotations"), "annotations", True),
+        annotations=_mode(raw(environ, "annotations"), "annotations", ANNOTATION_MODES,
+                          "changed", {"true": "changed", "false": "none"}),
         jobs=_jobs(raw(environ, "jobs")),
         cache_dir=_folder(workspace, raw(environ, "cache-dir"), "cache-dir"),
         no_cache=_bool(raw(environ, "no-cache"), "no-cache", False),

@@ -67,7 +67,10 @@ def run_github(environ: MutableMapping[str, str] | Mapping[str, str], *,
     except Exception as exc:  # a crash is a run that did not complete, never a pass
         return _stop(console, environ, ctx, EXIT_SCANNER_ERROR,
                      f"secure-gate crashed: {type(exc).__name__}: {exc}")
-    report = replace(report, repository_url=ctx.repository_url, commit=ctx.sha)
+    # Links and SARIF point at the code the author wrote: on a pull request GITHUB_SHA is
+    # the merge commit of refs/pull/N/merge, the head is in the event payload.
+    report = replace(report, repository_url=ctx.repository_url,
+                     commit=ctx.event.head_sha or ctx.sha)
     try:
         delivered = publish(ctx, report, console, sleep=sleep)
     except Exception as exc:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TextIO
 
 from secure_gate import __version__
 from secure_gate.github import files
-from secure_gate.github.api import ApiError, GitHubClient, Sleeper
+from secure_gate.github.api import ApiError, GitHubClient, RateLimited, Sleeper
 from secure_gate.github.comment import cap_body, marker, upsert_comment
 from secure_gate.github.context import GitHubContext
 from secure_gate.model import Report
@@ -121,52 +121,87 @@ def publish(ctx: GitHubContext, report: Report, console: Console, *, sleep: Slee
 
     done = Delivered()
     _log(report, console)
-    if ctx.inputs.annotations:
+    if ctx.inputs.annotations != "none":
         console.line(render_annotations(report, AnnotationOptions()))
     _report_files(ctx, report, console, done)
     kept = [name for name, given in (("SARIF", ctx.inputs.sarif_file),
                                       ("JSON", ctx.inputs.json_file)) if given]
     _summary(ctx, report, console, "Full list in this step's log (the \"full report\" group)"
              + (f" and the {' and '.join(kept)} report." if kept else "."))
-    url = ctx.run_url
-    pointer = (f"Full list in the [job summary]({url})." if url
-               else "Full list in the job summary of this run.")
-    comment_url = post_comment(ctx, report, console, pointer, sleep)
+    comment_url = post_comment(ctx, report, console, sleep)
     if comment_url:
         done.outputs["comment-url"] = comment_url
     return done
 
 
-def post_comment(ctx: GitHubContext, report: Report, console: Console, pointer: str,
-                 sleep: Sleeper) -> str | None:
-    """The sticky PR comment, or a notice/warning saying why there is none."""
-    from secure_gate.report.markdown import MarkdownOptions, render_markdown
+def wants_new_comment(mode: str, report: Report) -> bool:
+    """Whether this run may start a comment (an existing one is always kept up to date).
+
+    ``always``: every run; ``on-failure``: when the gate failed; ``changed``: when it
+    failed or the pull request adds findings of any severity; ``never``: no comment at all.
+    """
+    if mode == "always":
+        return True
+    if mode == "changed" and any(f.new for f in report.findings):
+        return True
+    return mode != "never" and not report.passed
+
+
+def post_comment(ctx: GitHubContext, report: Report, console: Console, sleep: Sleeper
+                 ) -> str | None:
+    """The sticky PR comment (a digest), or a notice/warning saying why there is none."""
+    from secure_gate.report.digest import DigestOptions, render_digest
 
     event = ctx.event
-    if not ctx.inputs.comment or event.pr_number is None or ctx.repository is None:
+    mode = ctx.inputs.comment
+    if mode == "never" or event.pr_number is None or ctx.repository is None:
         return None
     if not ctx.inputs.github_token:
         console.notice("no github-token: the PR comment was skipped (annotations, the job "
                        "summary, outputs and the exit code are unaffected)", title="secure-gate")
         return None
     mark = marker(ctx.inputs.comment_tag)
-    body = render_markdown(report, MarkdownOptions(max_chars=55_000, marker=mark,
-                                                   overflow_note=pointer))
+    written = tuple(f for f in (ctx.inputs.json_file, ctx.inputs.sarif_file) if f)
+    options = DigestOptions(marker=mark, run_url=ctx.run_url, artifacts=written)
     client = GitHubClient(ctx.api_url, ctx.graphql_url, ctx.inputs.github_token, sleep=sleep)
+    create = wants_new_comment(mode, report)
     try:
-        result = upsert_comment(client, ctx.repository, event.pr_number,
-                                cap_body(body, pointer), mark)
+        try:
+            result = upsert_comment(client, ctx.repository, event.pr_number,
+                                    cap_body(render_digest(report, options), _POINTER), mark,
+                                    create=create)
+        except ApiError as exc:
+            if exc.status != 422:
+                raise
+            # GitHub refused the body (too long by its count): the verdict and links only.
+            short = replace(options, locations=3, groups=0, max_chars=4_000)
+            result = upsert_comment(client, ctx.repository, event.pr_number,
+                                    render_digest(report, short), mark, create=create)
     except ApiError as exc:
-        if exc.status == 403 and (event.fork or ctx.actor == "dependabot[bot]"):
-            who = "a fork" if event.fork else "Dependabot"
-            console.notice(f"this pull request comes from {who}, whose token is read-only: "
-                           "the PR comment was skipped (annotations, the job summary, outputs "
-                           "and the exit code are unaffected)", title="secure-gate")
-        elif exc.status == 403:
-            console.warning(f"the PR comment was skipped: the token may not comment ({exc}); "
-                            "grant `pull-requests: write`", title="secure-gate")
-        else:
-            console.warning(f"the PR comment was skipped: {exc}", title="secure-gate")
+        _comment_failed(ctx, console, exc)
+        return None
+    if result is None:
+        console.notice(f"no PR comment: the gate passed (comment: {mode})", title="secure-gate")
         return None
     console.notice(f"PR comment {result.action}: {result.url}", title="secure-gate")
     return result.url
+
+
+_POINTER = "The job summary of this run has the full report."
+
+
+def _comment_failed(ctx: GitHubContext, console: Console, exc: ApiError) -> None:
+    event = ctx.event
+    if isinstance(exc, RateLimited):
+        console.warning(f"the PR comment was skipped: GitHub's rate limit ({exc}); the "
+                        "result is unaffected", title="secure-gate")
+    elif exc.status == 403 and (event.fork or ctx.actor == "dependabot[bot]"):
+        who = "a fork" if event.fork else "Dependabot"
+        console.notice(f"this pull request comes from {who}, whose token is read-only: "
+                       "the PR comment was skipped (annotations, the job summary, outputs "
+                       "and the exit code are unaffected)", title="secure-gate")
+    elif exc.status == 403:
+        console.warning(f"the PR comment was skipped: the token may not comment ({exc}); "
+                        "grant the job pull-requests: write", title="secure-gate")
+    else:
+        console.warning(f"the PR comment was skipped: {exc}", title="secure-gate")

@@ -46,7 +46,7 @@ def markdown_document(report: Report, options: MarkdownOptions | None = None) ->
     """
     opts = options or MarkdownOptions()
     top = (f"{opts.marker}\n\n" if opts.marker else "") + head(report)
-    link = _linker(report)
+    link = link_base(report)
     blocks = [_finding(f, link) for f in report.findings]
     total = len(blocks)
 
@@ -92,17 +92,19 @@ def _cut_hard(text: str, opts: MarkdownOptions) -> str:
     return out if _fits(out, opts) else ""
 
 
-def _linker(report: Report) -> str | None:
+def link_base(report: Report) -> str | None:
+    """``<repository>/blob/<commit>/`` when both have plain shapes, else None (no links)."""
     url, commit = report.repository_url, report.commit
     if url and commit and _REPOSITORY_URL.fullmatch(url) and _COMMIT.fullmatch(commit):
         return f"{url}/blob/{commit}/"
     return None
 
 
-def _where(finding: Finding, link: str | None) -> str:
+def where(finding: Finding, link: str | None, *, limit: int = 300) -> str:
+    """``path:line`` as code, linked to the line under ``link`` when there is one."""
     loc = finding.location
     shown = loc.path + (f":{loc.line}" if loc.line else "")
-    code = markdown_code(shown, limit=300)
+    code = markdown_code(shown, limit=limit)
     if link is None:
         return code
     anchor = ""
@@ -129,7 +131,7 @@ def _marks(finding: Finding) -> list[str]:
 
 def _finding(finding: Finding, link: str | None) -> str:
     head_line = " · ".join([
-        *_marks(finding), _where(finding, link),
+        *_marks(finding), where(finding, link),
         f"{markdown(finding.scanner, limit=60)} {markdown_code(finding.rule, limit=120)} "
         f"{markdown(finding.title, limit=200)}",
     ])

@@ -89,6 +89,7 @@ def finding_for(dep: Dependency, version: Version, vuln: Vuln,
         aliases=aliases,
         fix=f"upgrade {name} to {upgrade} or later" if upgrade else None,
         published=published_for(vuln, db),
+        fixed_in=upgrade,
     )
 
 
