@@ -168,3 +168,25 @@ def test_fail_on_info_is_named_info(make_repo: Callable[..., Any],
     assert result.code == 1
     assert result.json_report["policy"]["fail_on"] == "info"
     assert "at or above info" in result.out.splitlines()[-1]
+
+
+def test_a_repository_with_nothing_tracked_says_nothing_was_scanned(
+        make_repo: Callable[..., Any], run_cli: Callable[..., Any]) -> None:
+    repo = make_repo({}, commit=False)  # a fresh git init
+    (repo.root / "untracked.py").write_text("import os\n", encoding="utf-8")
+    result = run_cli(repo.root, "scan", "--scanners", "bandit,pins")
+    assert result.code == 0  # the command line reports it; the Action makes it an error
+    assert "NOTHING SCANNED: nothing was scanned: the walk found 0 file(s)" in result.out
+    assert "NOTHING WAS SCANNED" in result.out.rstrip().splitlines()[-1]
+    assert result.json_report["nothing_scanned"] is True
+
+
+def test_a_path_that_matches_nothing_says_nothing_was_scanned(
+        make_repo: Callable[..., Any], run_cli: Callable[..., Any]) -> None:
+    repo = make_repo({"app/ok.py": "x = 1\n", "docs/.keep": ""})
+    (repo.root / "empty").mkdir()
+    result = run_cli(repo.root, "scan", "--scanners", "bandit", "empty")
+    assert result.code == 0 and result.json_report["nothing_scanned"] is True
+    assert "NOTHING SCANNED" in result.out
+    normal = run_cli(repo.root, "scan", "--scanners", "bandit", "app")
+    assert normal.json_report["nothing_scanned"] is False and "NOTHING" not in normal.out

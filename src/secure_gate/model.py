@@ -310,6 +310,22 @@ class Report:
         """The findings that fail the gate."""
         return tuple(f for f in self.findings if f.blocking)
 
+    @property
+    def nothing_scanned(self) -> bool:
+        """No file reached a scanner (nothing tracked, or a path that matches nothing): a
+        pass then says nothing about the code, and every report says so."""
+        return self.files.scanned == 0
+
+    def nothing_scanned_line(self) -> str:
+        """Why nothing was scanned, in one sentence for every renderer."""
+        skipped = self.files.not_scanned()
+        seen = (f"the walk found {self.files.total} file(s), none scannable ("
+                + ", ".join(f"{count} {why}" for why, count in skipped) + ")"
+                if self.files.total and skipped else
+                f"the walk found {self.files.total} file(s)")
+        return (f"nothing was scanned: {seen}; check that the files are committed (git "
+                "add) and that the paths and excludes name them")
+
     def scanner(self, name: str) -> ScannerResult | None:
         """The result of the named scanner, if it ran."""
         return next((s for s in self.scanners if s.name == name), None)

@@ -60,6 +60,7 @@ def test_inputs_are_read_with_dashes_kept(tmp_path: Path) -> None:
     ("comment", "yes", "always, on-failure, changed, never"),
     ("annotations", "1", "changed, all, none"),
     ("no-cache", "maybe", "true or false"),
+    ("allow-empty", "maybe", "true or false"),
     ("jobs", "0", "at least 1"),
     ("jobs", "two", "at least 1"),
     ("diff-base", "--output=/tmp/x", "not a git revision"),

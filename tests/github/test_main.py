@@ -364,3 +364,21 @@ def hostile_names() -> list[str]:
              and s not in (".", "..") and len(s.encode()) < 200]
     assert len(names) >= 10
     return names[:40]
+
+
+def test_a_run_that_scans_nothing_is_an_error_unless_allowed(
+        make_repo: Callable[..., Repo], tmp_path: Path) -> None:
+    repo = make_repo({"app/ok.py": "def add(a, b):\n    return a + b\n"})
+    (repo.root / "nothing-here").mkdir()
+    run = step(Runner(tmp_path / "a", repo.root), {"path": "nothing-here"})
+    assert run.code == 2
+    assert (run.outputs["passed"], run.outputs["exit-code"]) == ("false", "2")
+    (error,) = [a for a in run.log.annotations() if a.name == "error"]
+    assert error.data.startswith("secure-gate: nothing was scanned: the walk found 0 file(s)")
+    assert "allow-empty: true" in error.data
+    assert "secure-gate failed" in run.summary and "Nothing was scanned" in run.summary
+    allowed = step(Runner(tmp_path / "b", repo.root), {"path": "nothing-here",
+                                                        "allow-empty": "true"})
+    assert allowed.code == 0 and allowed.outputs["passed"] == "true"
+    assert "scanned nothing" in allowed.summary
+    assert step(Runner(tmp_path / "c", repo.root), {}).code == 0

@@ -51,6 +51,7 @@ class Inputs:
     jobs: int | None = None
     cache_dir: str | None = None
     no_cache: bool = False
+    allow_empty: bool = False
     # Never shown: not in repr, so not in a traceback or a debug print either.
     github_token: str = field(default="", repr=False)
 
@@ -211,5 +212,6 @@ def parse_inputs(environ: Mapping[str, str], workspace: Path) -> Inputs:
         jobs=_jobs(raw(environ, "jobs")),
         cache_dir=_folder(workspace, raw(environ, "cache-dir"), "cache-dir"),
         no_cache=_bool(raw(environ, "no-cache"), "no-cache", False),
+        allow_empty=_bool(raw(environ, "allow-empty"), "allow-empty", False),
         github_token=raw(environ, "github-token"),
     )

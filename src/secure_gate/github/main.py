@@ -71,6 +71,14 @@ def run_github(environ: MutableMapping[str, str] | Mapping[str, str], *,
     # the merge commit of refs/pull/N/merge, the head is in the event payload.
     report = replace(report, repository_url=ctx.repository_url,
                      commit=ctx.event.head_sha or ctx.sha)
+    if report.nothing_scanned and not ctx.inputs.allow_empty:
+        # A gate that saw no file must not look like a pass (a path that matches nothing, a
+        # checkout without the files): an error unless the workflow says it is expected.
+        why = (f"{report.nothing_scanned_line()}; set the input allow-empty: true if a run "
+               "that scans nothing is expected")
+        console.error(f"secure-gate: {why}", title="secure-gate scanned nothing")
+        report = replace(report, passed=False, exit_code=report.exit_code or EXIT_USAGE,
+                         reasons=(*report.reasons, why))
     try:
         delivered = publish(ctx, report, console, sleep=sleep)
     except Exception as exc:

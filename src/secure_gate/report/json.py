@@ -63,6 +63,7 @@ def to_v1(report: Report) -> dict[str, Any]:
         "tool": {"name": "secure-gate", "version": report.tool_version},
         "passed": report.passed,
         "exit_code": report.exit_code,
+        "nothing_scanned": report.nothing_scanned,
         "reasons": list(report.reasons),
         "policy": {
             "fail_on": report.policy.fail_on_label,

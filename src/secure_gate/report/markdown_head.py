@@ -23,12 +23,19 @@ def _verdict(report: Report) -> str:
     threshold = report.policy.fail_on_label
     total = plural(len(report.findings), "finding")
     reasons = "; ".join(markdown(r, limit=1000) for r in report.reasons)
-    if report.passed:
+    empty = markdown(report.nothing_scanned_line().capitalize(), limit=1000)
+    if report.passed and report.nothing_scanned:
+        lines = ["## ⚠️ secure-gate scanned nothing", "", f"**{empty}.** "
+                 f"No blocking finding at or above **{threshold}** ({total} reported) means "
+                 "nothing here." + (f" {reasons}." if reasons else "")]
+    elif report.passed:
         lines = ["## ✅ secure-gate passed", "",
                  f"No blocking finding at or above **{threshold}** ({total} reported)."
                  + (f" {reasons}." if reasons else "")]
     else:
         lines = ["## ❌ secure-gate failed", "", f"**Why:** {reasons or 'see below'}."]
+        if report.nothing_scanned:
+            lines += ["", f"**{empty}.**"]
     confidence = report.policy.min_confidence.label
     lines += ["", f"Threshold: the gate fails on blocking findings at or above **{threshold}**; "
               f"findings below **{confidence}** confidence never block. "

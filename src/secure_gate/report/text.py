@@ -97,6 +97,8 @@ def render_text(report: Report, opts: TextOptions | None = None) -> str:
         lines.append(f"    - not scanned ({why}): {terminal(path)}")
     for notice in report.notices:
         lines.append(f"Notice: {terminal(notice)}")
+    if report.nothing_scanned:
+        lines += ["", _paint(f"NOTHING SCANNED: {report.nothing_scanned_line()}", _RED, opts)]
     lines.append("")
     lines.append(verdict_line(report, opts))
     return "\n".join(lines) + "\n"
@@ -110,6 +112,8 @@ def verdict_line(report: Report, opts: TextOptions | None = None) -> str:
     if report.passed:
         word = _paint("PASSED", _GREEN, opts)
         why = (f"no blocking finding at or above {threshold} ({total} finding(s) reported)")
+        if report.nothing_scanned:
+            why = "NOTHING WAS SCANNED (0 files), so " + why
         if report.reasons:
             why += "; " + "; ".join(terminal(r) for r in report.reasons)
     else:
