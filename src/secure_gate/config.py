@@ -42,6 +42,27 @@ class RuleConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class ClassPolicy:
+    """What findings in one path class do: block, report bandit's test idioms, and whether
+    a manifest there that cannot be parsed fails the gate or is a notice."""
+
+    block: bool = True
+    test_idioms: bool = True
+    parse_errors: str = "fail"  # fail | notice
+
+
+# Tests, docs, examples, test data, vendored and generated files are not the product: only
+# vendor credentials and advisories block there (policy.BLOCK_IN_EVERY_CLASS).
+DEFAULT_CLASSES: Mapping[str, ClassPolicy] = {
+    filekinds.PRODUCT: ClassPolicy(),
+    filekinds.TESTS: ClassPolicy(block=False, test_idioms=False, parse_errors="notice"),
+    filekinds.FIXTURES: ClassPolicy(block=False, test_idioms=False, parse_errors="notice"),
+    **{c: ClassPolicy(block=False) for c in (filekinds.DOCS, filekinds.EXAMPLES,
+                                             filekinds.VENDORED, filekinds.GENERATED)},
+}
+
+
+@dataclass(frozen=True, slots=True)
 class LedgerEntry:
     """A suppression: what it matches, why, until when and who owns it."""
 
@@ -81,6 +102,7 @@ class Config:
     baseline: str | None = None
     # Globs per path class, replacing that class's defaults (filekinds.DEFAULT_PATHS).
     paths: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    classes: Mapping[str, ClassPolicy] = field(default_factory=lambda: dict(DEFAULT_CLASSES))
 
     def scanner(self, name: str) -> ScannerConfig:
         """The settings of one scanner (defaults when the file says nothing of it)."""
@@ -232,6 +254,7 @@ def validate(raw: Mapping[str, Any], source: str | None) -> Config:
         suppressions=_ledger(raw.get("suppressions", []), fail),
         baseline=get("baseline", keys.TOP["baseline"]),
         paths=_paths(raw.get("paths", {}), fail),
+        classes=_classes(raw.get("classes", {}), fail),
     )
     return config
 
@@ -298,6 +321,34 @@ def _paths(value: object, fail: Any) -> dict[str, tuple[str, ...]]:
             out[name] = opt.string_list("", check=keys.check_glob).parse(globs)
         except opt.OptionError as exc:
             raise fail(f"paths.{name}", str(exc)) from None
+    return out
+
+
+def _classes(value: object, fail: Any) -> dict[str, ClassPolicy]:
+    try:
+        table = opt.mapping(value)
+    except opt.OptionError as exc:
+        raise fail("classes", f"{exc} of path class to its policy") from None
+    out = dict(DEFAULT_CLASSES)
+    for name, body in table.items():
+        where = f"classes.{name}"
+        if name not in filekinds.CLASSES:
+            raise fail(where, f"unknown path class (allowed: {', '.join(filekinds.CLASSES)})")
+        try:
+            section = opt.mapping(body)
+        except opt.OptionError as exc:
+            raise fail(where, f"{exc} with {', '.join(keys.CLASS_KEYS)}") from None
+        chosen = out[name]
+        for key, item in section.items():
+            if key not in keys.CLASS_KEYS:
+                raise fail(f"{where}.{key}", f"unknown key (allowed: "
+                                             f"{', '.join(keys.CLASS_KEYS)})")
+            try:
+                value = keys.CLASS_KEYS[key].parse(item)
+            except opt.OptionError as exc:
+                raise fail(f"{where}.{key}", str(exc)) from None
+            chosen = replace(chosen, **{key.replace("-", "_"): value})
+        out[name] = chosen
     return out
 
 

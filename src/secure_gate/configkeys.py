@@ -25,7 +25,8 @@ def _globs(help: str) -> opt.Option:
     return opt.string_list(help, check=check_glob)
 
 
-# Top-level keys that hold one value; scanners, rules, suppressions and paths are tables.
+# Top-level keys that hold one value; scanners, rules, suppressions, paths and classes are
+# tables.
 TOP: dict[str, opt.Option] = {
     "fail-on": opt.choice("high", "the gate fails on blocking findings at or above this "
                           "severity (`never`: report only)", FAIL_ON_CHOICES),
@@ -42,7 +43,7 @@ TOP: dict[str, opt.Option] = {
     "baseline": opt.string(None, "a baseline file written by `secure-gate baseline`; "
                            "findings recorded in it are suppressed"),
 }
-TABLES = ("scanners", "rules", "suppressions", "paths")
+TABLES = ("scanners", "rules", "suppressions", "paths", "classes")
 TOP_KEYS = (*TOP, *TABLES)
 
 # Keys every scanner's section takes, besides the scanner's own options.
@@ -56,6 +57,19 @@ RULE_KEYS: dict[str, opt.Option] = {
     "severity": opt.choice("", "the severity the rule's findings get instead of their own",
                            ("critical", "high", "medium", "low", "info")),
     "enabled": opt.boolean(True, "`false` drops the rule's findings (reported as a notice)"),
+}
+
+
+# A path class's policy (config._classes); the defaults differ by class (README "Policy by
+# class"), so the table shows product code's.
+CLASS_KEYS: dict[str, opt.Option] = {
+    "block": opt.boolean(True, "findings in this class may block (`false`: only vendor "
+                         "credentials and advisories do; the default outside `product`)"),
+    "test-idioms": opt.boolean(True, "report bandit's test idioms (B101 assert, B105-B107, "
+                               "B108, B311) here (`false` in `tests` and `fixtures`)"),
+    "parse-errors": opt.choice("fail", "a manifest here that cannot be parsed fails the gate, "
+                               "or is a `notice` (the default in `tests` and `fixtures`)",
+                               ("fail", "notice")),
 }
 
 
@@ -121,6 +135,8 @@ def all_keys() -> Iterator[Key]:
     yield Key("paths.<class>", "a list of globs", "the class's defaults",
               "replaces that path class's default patterns; classes: "
               + ", ".join(f"`{c}`" for c in filekinds.CLASSES))
+    for name, option in CLASS_KEYS.items():
+        yield _row(f"classes.<class>.{name}", option)
 
 
 def _cell(text: str) -> str:

@@ -65,6 +65,11 @@ class Status(enum.Enum):
     SKIPPED = "skipped"
 
 
+# A scanner tags a finding that is an idiom of test code (bandit's B101 ``assert``, ...):
+# the policy leaves it out of the report in classes whose ``test-idioms`` is off.
+TEST_IDIOM = "test-idiom"
+
+
 @dataclass(frozen=True, slots=True)
 class Location:
     """A place in the repository: a repo-relative POSIX path and 1-based positions."""
@@ -125,6 +130,8 @@ class Finding:
     new: bool | None = None
     new_reason: str | None = None
     suppression: Suppression | None = None
+    path_class: str = "product"  # the policy's class of the path (secure_gate.filekinds)
+    not_blocking: str | None = None  # why the class policy keeps it from blocking
 
     def __post_init__(self) -> None:
         # Text built from repository lines never carries a URL credential, in any output.

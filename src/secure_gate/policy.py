@@ -7,10 +7,17 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from secure_gate.config import Config, LedgerEntry
+from secure_gate import filekinds
+from secure_gate.config import ClassPolicy, Config, LedgerEntry
 from secure_gate.errors import EXIT_FAILED, EXIT_PASSED, EXIT_SCANNER_ERROR
 from secure_gate.globs import compile_glob
-from secure_gate.model import Finding, ScannerResult, Status, Suppression
+from secure_gate.model import TEST_IDIOM, Finding, ScannerResult, Status, Suppression
+
+# Findings tagged so block in every path class: a vendor's token or a credential URL is a
+# leaked credential wherever it sits (detect-secrets kinds; `unclassified` is a detector we
+# do not know yet, so it fails safe), and an advisory names a dependency that gets installed.
+BLOCK_IN_EVERY_CLASS = frozenset({"vendor-token", "credential-url", "unclassified",
+                                  "vulnerability"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +70,9 @@ def evaluate(
     used: Counter[int] = Counter()
     remaining = Counter(baseline or {})
     disabled: Counter[str] = Counter()
+    classes = filekinds.Classifier(config.paths)
+    idioms: Counter[tuple[str, str]] = Counter()
+    held: Counter[str] = Counter()
     out: list[Finding] = []
     ordered = sorted(findings, key=lambda f: (f.location.path, f.location.line or 0,
                                               f.fingerprint))
@@ -70,6 +80,11 @@ def evaluate(
         rule = config.rules.get(finding.rule)
         if rule is not None and not rule.enabled:
             disabled[finding.rule] += 1
+            continue
+        path_class = classes(finding.location.path)
+        settings = config.classes.get(path_class) or ClassPolicy()
+        if TEST_IDIOM in finding.tags and not settings.test_idioms:
+            idioms[(path_class, finding.rule)] += 1
             continue
         if rule is not None and rule.severity is not None:
             finding = finding.replace(severity=rule.severity)
@@ -89,16 +104,44 @@ def evaluate(
             suppression=suppression,
             new=None if new is None else (info.new if info else True),
             new_reason=None if new is None else (info.reason if info else "not in the base"),
+            path_class=path_class,
         )
-        out.append(finding.replace(blocking=_blocks(finding, config)))
+        blocking = _blocks(finding, config)
+        if blocking and not settings.block and not BLOCK_IN_EVERY_CLASS & set(finding.tags):
+            finding = finding.replace(not_blocking=f"in {path_class}")
+            held[path_class] += 1
+            blocking = False
+        out.append(finding.replace(blocking=blocking))
     for entry in active:
         if used[entry.index] == 0:
             notices.append(f"{entry.describe()} matched nothing: remove it if the finding "
                            "is gone")
     for rule_id, count in sorted(disabled.items()):
         notices.append(f"rule {rule_id} is disabled in the config: {count} finding(s) dropped")
+    notices.extend(_class_notices(idioms, held, config))
     out.sort(key=Finding.sort_key)
     return _decide(tuple(out), list(scanners), config, notices)
+
+
+def _class_notices(idioms: Counter[tuple[str, str]], held: Counter[str],
+                   config: Config) -> list[str]:
+    """What the path classes changed: test idioms not reported, findings held from blocking."""
+    notices = []
+    for path_class in filekinds.CLASSES:
+        rules = sorted((r, n) for (c, r), n in idioms.items() if c == path_class)
+        if rules:
+            listed = ", ".join(f"{r} x{n}" for r, n in rules)
+            notices.append(f"{sum(n for _, n in rules)} test idiom(s) not reported in "
+                           f"{path_class} ({listed}): `classes.{path_class}.test-idioms: true` "
+                           "reports them")
+    if held:
+        where = ", ".join(f"{n} in {c}" for c in filekinds.CLASSES if (n := held[c]))
+        threshold = config.fail_on.label if config.fail_on is not None else "never"
+        notices.append(f"{sum(held.values())} finding(s) at or above {threshold} do not block "
+                       f"because of where they are ({where}): only vendor credentials and "
+                       "advisories block outside product code unless "
+                       "`classes.<class>.block: true`")
+    return notices
 
 
 def _blocks(finding: Finding, config: Config) -> bool:

@@ -37,6 +37,8 @@ def finding_v1(finding: Finding) -> dict[str, Any]:
         "aliases": list(finding.aliases),
         "fix": finding.fix,
         "published": finding.published,
+        "class": finding.path_class,
+        "not_blocking_reason": finding.not_blocking,
     }
 
 

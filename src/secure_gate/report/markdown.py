@@ -124,7 +124,12 @@ def _marks(finding: Finding) -> list[str]:
         word = "new" if finding.new else "not new"
         reason = f": {markdown(finding.new_reason, limit=300)}" if finding.new_reason else ""
         marks.append(word + reason)
-    if not finding.blocking and finding.suppression is None and finding.new is not False:
+    if finding.not_blocking:
+        marks.append(f"not blocking: {markdown(finding.not_blocking, limit=60)}")
+    elif finding.path_class != "product":
+        marks.append(f"in {markdown(finding.path_class, limit=40)}")
+    if (not finding.blocking and finding.suppression is None and finding.new is not False
+            and not finding.not_blocking):
         marks.append("below threshold")
     return marks
 

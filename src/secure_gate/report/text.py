@@ -47,7 +47,12 @@ def _marks(finding: Finding) -> str:
     if finding.new is not None:
         word = "new" if finding.new else "not new"
         marks.append(f"{word}: {terminal(finding.new_reason)}" if finding.new_reason else word)
-    if not finding.blocking and finding.suppression is None and finding.new is not False:
+    if finding.not_blocking:
+        marks.append(f"not blocking: {terminal(finding.not_blocking)}")
+    elif finding.path_class != "product":
+        marks.append(f"in {terminal(finding.path_class)}")
+    if (not finding.blocking and finding.suppression is None and finding.new is not False
+            and not finding.not_blocking):
         marks.append("below threshold")
     return f" [{'; '.join(marks)}]" if marks else ""
 

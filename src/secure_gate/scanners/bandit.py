@@ -9,7 +9,7 @@ from typing import Any, ClassVar
 
 from secure_gate.errors import ScannerError
 from secure_gate.files import FileSet, RepoFile
-from secure_gate.model import Confidence, Finding, Location, Severity
+from secure_gate.model import TEST_IDIOM, Confidence, Finding, Location, Severity
 from secure_gate.options import Option
 from secure_gate.scanners import _shards
 from secure_gate.scanners.base import ScanJob, ScanOutcome, package_version
@@ -79,6 +79,8 @@ def parse(
         tags = ["security"]
         if isinstance(cwe, dict) and cwe.get("id"):
             tags.append(f"external/cwe/cwe-{int(cwe['id'])}")
+        if test_id in TEST_IDIOMS:
+            tags.append(TEST_IDIOM)
         outcome.findings.append(Finding.create(
             scanner=NAME,
             rule=test_id,
@@ -92,6 +94,13 @@ def parse(
             tags=tags,
         ))
     return outcome
+
+
+# How tests are written, not what the product does: pytest's ``assert`` (B101), the fake
+# credentials of a test (B105-B107: real vendor tokens are detect-secrets' and block
+# everywhere), temporary paths (B108) and random test data (B311). In the tests and fixtures
+# classes the policy leaves them out unless `classes.<class>.test-idioms` is on.
+TEST_IDIOMS = frozenset({"B101", "B105", "B106", "B107", "B108", "B311"})
 
 
 def _read_lines(repo_file: RepoFile) -> list[str]:
