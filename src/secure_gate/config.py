@@ -344,10 +344,10 @@ def _classes(value: object, fail: Any) -> dict[str, ClassPolicy]:
                 raise fail(f"{where}.{key}", f"unknown key (allowed: "
                                              f"{', '.join(keys.CLASS_KEYS)})")
             try:
-                value = keys.CLASS_KEYS[key].parse(item)
+                changes: dict[str, Any] = {key.replace("-", "_"): keys.CLASS_KEYS[key].parse(item)}
             except opt.OptionError as exc:
                 raise fail(f"{where}.{key}", str(exc)) from None
-            chosen = replace(chosen, **{key.replace("-", "_"): value})
+            chosen = replace(chosen, **changes)
         out[name] = chosen
     return out
 
