@@ -1,28 +1,34 @@
-"""Per-file result cache: keyed by content, tool version and effective options; safe to share.
+"""Per-file result cache: keyed by content, tool version and effective options; authenticated.
 
 An entry holds one file's findings (evidence already hashed, never secret text) and its
 counters for one scanner. Writes are atomic; an entry that cannot be read is ignored and
-rewritten; the folder is pruned to a bounded size. Whoever can write the cache folder can
-hide findings from the gate, so keep it as private as the tool itself (in CI, one cache per
-branch, which is how `actions/cache` scopes pull requests anyway).
+rewritten; the folder is pruned to a bounded size. Cache keys are predictable, so every entry
+carries an HMAC keyed by a secret the gate creates on first use (0600) outside the scanned
+tree: an entry the gate did not write (committed by a pull request, planted in the folder)
+fails it and its file is scanned again. The folder itself may not be inside the scanned tree
+unless git ignores it and tracks nothing in it (see :func:`check_folder`).
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import hmac
 import json
 import os
+import secrets
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from secure_gate import __version__
+from secure_gate import __version__, git
+from secure_gate.errors import UsageError
 from secure_gate.files import RepoFile
 from secure_gate.model import Confidence, Finding, Location, Severity
 
-CACHE_VERSION = "v1"
+CACHE_VERSION = "v2"  # v2: entries carry an HMAC (v1 entries are never read)
 MAX_BYTES = 256 * 1024 * 1024
 _PRUNE_EVERY_S = 6 * 3600
 
@@ -31,6 +37,75 @@ def default_dir() -> Path:
     """``$XDG_CACHE_HOME/secure-gate``, else ``~/.cache/secure-gate``."""
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     return Path(base) / "secure-gate"
+
+
+KEY_NAME = "key"
+
+
+def _inside(path: Path, root: Path) -> bool:
+    path, root = path.resolve(), root.resolve()
+    return path == root or root in path.parents
+
+
+def check_folder(folder: Path, root: Path) -> None:
+    """Refuse (exit 2) a cache folder inside the scanned tree that a commit could fill.
+
+    Inside ``root`` the folder must be ignored by git and hold no tracked file: otherwise a
+    pull request can commit entries into it (the entries would then fail authentication,
+    but a cache there is a mistake worth stopping at).
+    """
+    if not _inside(folder, root):
+        return
+    shown = os.fsdecode(os.path.relpath(folder.resolve(), root.resolve()))
+    where = f"cache folder {shown!r} is inside the scanned repository"
+    if shown == "." or not git.in_work_tree(root):
+        raise UsageError(f"{where}, which is not a git work tree that could ignore it; keep "
+                         "the cache outside the repository (for example under $RUNNER_TEMP)")
+    if git.tracked_below(root, shown):
+        raise UsageError(f"{where} and git tracks files in it, so a commit can write cache "
+                         "entries; remove them from git and keep the cache outside the "
+                         "repository (for example under $RUNNER_TEMP)")
+    if not git.is_ignored(root, shown):
+        raise UsageError(f"{where} and not ignored by git, so a commit can add cache entries; "
+                         "keep the cache outside the repository (for example under "
+                         "$RUNNER_TEMP) or ignore the folder in .gitignore")
+
+
+def key_file(folder: Path, root: Path) -> Path:
+    """Where the cache's secret lives: beside the entries when the folder is outside the
+    scanned tree (so the key travels with an ``actions/cache`` copy of it), else in the
+    user's config folder, never in the repository."""
+    if not _inside(folder, root):
+        return folder / KEY_NAME
+    base = os.environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
+    return Path(base) / "secure-gate" / "cache.key"
+
+
+@functools.lru_cache(maxsize=16)
+def load_key(path: Path) -> bytes | None:
+    """The secret at ``path``, created (0600, 32 random bytes) on first use.
+
+    None when it cannot be created or is not private to this user: the cache is then not
+    used at all (every file is scanned), which is slower but never wrong.
+    """
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(fd, "w", encoding="ascii") as out:
+                out.write(secrets.token_hex(32))
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+        with os.fdopen(fd, encoding="ascii") as stream:
+            info = os.fstat(stream.fileno())
+            if info.st_uid != os.geteuid() or info.st_mode & 0o077:
+                return None  # someone else could read or replace it
+            key = stream.read(200).strip()
+    except (OSError, UnicodeDecodeError):
+        return None
+    return key.encode() if len(key) >= 32 else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,13 +139,25 @@ class ResultCache:
     """The cache for one scanner run: which tool, which version, which options."""
 
     def __init__(self, folder: Path, scanner: str, tool_version: str | None,
-                 options: Mapping[str, Any]) -> None:
+                 options: Mapping[str, Any], *, key: bytes | None) -> None:
         self.folder = folder / CACHE_VERSION / scanner
         material = json.dumps([__version__, scanner, tool_version,
                                sorted((k, repr(v)) for k, v in options.items())])
         self._salt = hashlib.sha256(material.encode()).hexdigest()
+        self._key = key
         self.hits = 0
         self.writes = 0
+        self.rejected = 0  # entries present but not written by the gate (HMAC mismatch)
+
+    @property
+    def usable(self) -> bool:
+        """False when there is no key: nothing is read or written."""
+        return self._key is not None
+
+    def _mac(self, path: Path, body: str) -> str:
+        assert self._key is not None  # noqa: S101  # nosec B101 (checked by every caller)
+        # The entry's name is bound in: a genuine entry moved to another file's slot fails.
+        return hmac.new(self._key, f"{path.name}\0{body}".encode(), hashlib.sha256).hexdigest()
 
     def _path(self, f: RepoFile) -> Path:
         key = hashlib.sha256(f"{self._salt}\0{f.path}\0{f.digest}".encode(
@@ -79,10 +166,19 @@ class ResultCache:
 
     def get(self, f: RepoFile) -> Entry | None:
         """The cached result, or None (missing, unreadable or from another run's shape)."""
-        if not f.digest:
+        if not f.digest or self._key is None:
+            return None
+        path = self._path(f)
+        try:
+            sealed = json.loads(path.read_text(encoding="utf-8"))
+            mac, body = str(sealed["mac"]), str(sealed["body"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+        if not hmac.compare_digest(mac.encode(), self._mac(path, body).encode()):
+            self.rejected += 1
             return None
         try:
-            data = json.loads(self._path(f).read_text(encoding="utf-8"))
+            data = json.loads(body)
             entry = Entry(tuple(_finding_from_json(x) for x in data["findings"]),
                           {str(k): int(v) for k, v in data["stats"].items()})
         except (OSError, ValueError, KeyError, TypeError):
@@ -94,7 +190,7 @@ class ResultCache:
 
     def put(self, f: RepoFile, findings: Iterable[Finding], stats: Mapping[str, int]) -> None:
         """Store one file's result atomically (a failure to write is not an error)."""
-        if not f.digest:
+        if not f.digest or self._key is None:
             return
         target = self._path(f)
         body = json.dumps({"findings": [_finding_to_json(x) for x in findings],
@@ -102,7 +198,8 @@ class ResultCache:
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
             tmp = target.with_name(f".{target.name}.{os.getpid()}.{time.monotonic_ns()}")
-            tmp.write_text(body, encoding="utf-8")
+            tmp.write_text(json.dumps({"mac": self._mac(target, body), "body": body}),
+                           encoding="utf-8")
             os.replace(tmp, target)
             self.writes += 1
         except OSError:

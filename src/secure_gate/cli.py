@@ -190,7 +190,9 @@ def cache_dir(args: argparse.Namespace) -> Path | None:
 
     if args.no_cache:
         return None
-    return Path(args.cache_dir) if args.cache_dir else cache.default_dir()
+    folder = Path(args.cache_dir) if args.cache_dir else cache.default_dir()
+    cache.check_folder(folder, Path.cwd())  # never a folder a commit can fill
+    return folder
 
 
 def scanner_options(args: argparse.Namespace, root: Path) -> dict[str, dict[str, Any]]:

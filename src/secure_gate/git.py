@@ -152,6 +152,20 @@ def tracked_files(root: Path) -> list[str]:
     return list(dict.fromkeys(decode_path(p) for p in raw.split(b"\0") if p))
 
 
+def tracked_below(root: Path, folder: str) -> bool:
+    """True when the index holds any file at or below ``folder`` (relative to ``root``)."""
+    raw = output(root, "--literal-pathspecs", "ls-files", "-z", "--cached", "--", folder,
+                 timeout=300)
+    return bool(raw.strip(b"\0"))
+
+
+def is_ignored(root: Path, folder: str) -> bool:
+    """True when git's ignore rules (the repository's and the user's) exclude ``folder``."""
+    done = run(root, "check-ignore", "-q", "--no-index", "--", folder.rstrip("/") + "/",
+               timeout=60)
+    return done.returncode == 0
+
+
 def resolve_commit(root: Path, ref: str) -> str | None:
     """The full SHA of the commit ``ref`` names, or None when this clone does not have it."""
     if ref.startswith("-"):

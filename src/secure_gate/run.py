@@ -103,7 +103,9 @@ def _from_cache(scanner: Any, name: str, version: str | None,
     """Split ``chosen`` into cached results and the files still to scan."""
     if options.cache_dir is None or not getattr(scanner, "per_file", False):
         return None, ScanOutcome(), chosen
-    store = cache.ResultCache(options.cache_dir, name, version, scanner_options)
+    secret = cache.load_key(cache.key_file(options.cache_dir, Path.cwd()))
+    store = cache.ResultCache(options.cache_dir, name, version, scanner_options,
+                              key=secret)
     cached = ScanOutcome()
     missing: list[files.RepoFile] = []
     for f in chosen:
@@ -203,6 +205,12 @@ def collect(config: Config, options: RunOptions) -> Collected:
         notes = [*outcome.notes, *(describe(outcome.stats, fileset) if describe else [])]
         if store is not None and store.hits:
             notes.append(f"{store.hits} of {len(chosen)} file(s) from the result cache")
+        if store is not None and not store.usable:
+            notes.append("result cache not used: its key could not be created or is readable "
+                         "by others (every file was scanned)")
+        if store is not None and store.rejected:
+            notes.append(f"{store.rejected} result-cache entr(y/ies) not written by secure-gate "
+                         "(authentication failed): those files were scanned again")
         if skipped_here:
             notes.append(f"{skipped_here} file(s) skipped by scanners.{name}.exclude")
         results[name] = ScannerResult(
