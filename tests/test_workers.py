@@ -64,17 +64,60 @@ def test_fast_loop_finds_exactly_what_detect_secrets_finds(tmp_path: Path) -> No
     assert {"a.py", "conf.yaml", "settings.ini", ".env", "run.sh"} <= set(stock)
 
 
-def test_fast_loop_only_for_the_version_it_was_proven_on(monkeypatch: pytest.MonkeyPatch
-                                                          ) -> None:
+@pytest.mark.parametrize(("version", "fast"), [
+    ("1.5.0", True), ("1.4.0", True), ("1.3.0", True),   # the internals compared, identical
+    ("1.2.0", False), ("1.0.3", False), ("0.14.3", False),
+    ("1.5.1", False), ("1.6.0", False), ("2.0.0", False),  # not compared yet
+    ("1.5.0.post1", False), ("not a version", False),
+])
+def test_fast_loop_only_for_the_versions_it_was_compared_with(
+        monkeypatch: pytest.MonkeyPatch, version: str, fast: bool) -> None:
     from detect_secrets.core import scan as ds_scan
 
     from secure_gate.workers import secrets_fast
 
-    assert secrets_fast.install(True) is True
-    assert ds_scan._process_line_based_plugins is secrets_fast.process_lines
+    monkeypatch.setattr("detect_secrets.__version__.VERSION", version)
+    try:
+        assert secrets_fast.install(True) is fast
+        assert (ds_scan._process_line_based_plugins is secrets_fast.process_lines) is fast
+    finally:
+        secrets_fast.install(False)
+
+
+def test_changed_internals_fall_back_even_on_a_supported_version(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from detect_secrets.core import scan as ds_scan
+
+    from secure_gate.workers import secrets_fast
+
+    def _scan_line(plugin: object, filename: str) -> None:  # a different signature
+        return None
+
+    monkeypatch.setattr(ds_scan, "_scan_line", _scan_line)
+    try:
+        assert secrets_fast.install(True) is False
+        monkeypatch.delattr(ds_scan, "_scan_line")
+        assert secrets_fast.install(True) is False
+    finally:
+        secrets_fast.install(False)
+
+
+def test_the_forced_fallback_finds_exactly_what_the_fast_loop_finds(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The path a detect-secrets release newer than the compared ones takes: fast asked for,
+    # the stock loop used; the findings must not change.
+    for name, text in CORPUS.items():
+        (tmp_path / name).write_text(text)
+    fast = scan(tmp_path, fast=True)
     monkeypatch.setattr("detect_secrets.__version__.VERSION", "1.6.0")
-    assert secrets_fast.install(True) is False
+    fallback = scan(tmp_path, fast=True)
+    from detect_secrets.core import scan as ds_scan
+
+    from secure_gate.workers import secrets_fast
+
     assert ds_scan._process_line_based_plugins is not secrets_fast.process_lines
+    assert fallback == fast
+    assert sum(len(v) for v in fast.values()) >= 12  # type: ignore[arg-type]
     secrets_fast.install(False)
 
 

@@ -1,9 +1,9 @@
 """detect-secrets without the wasted work: skip plugins that provably cannot match a line.
 
-detect-secrets 1.5.0 calls every plugin on every line through a reflective injection layer
-(``call_function_with_arguments``), which costs far more than the plugins' own regular
-expressions: on Django's sources about four fifths of its time. This module replaces only
-its per-line loop (``core.scan._process_line_based_plugins``) with one that first asks, for
+detect-secrets (1.3.0 to 1.5.0) calls every plugin on every line through a reflective
+injection layer (``call_function_with_arguments``), which costs far more than the plugins' own
+regular expressions: on Django's sources about four fifths of its time. This module replaces
+only its per-line loop (``core.scan._process_line_based_plugins``) with one that first asks, for
 each plugin, the cheapest question that is implied by the plugin's own code:
 
 * a regex detector (``RegexBasedDetector`` with the stock ``analyze_line``/``analyze_string``,
@@ -16,17 +16,34 @@ each plugin, the cheapest question that is implied by the plugin's own code:
 A plugin whose answer is "no" would have produced nothing, so it is not called; a line for
 which every plugin says "no" skips the line filters too (filters only ever remove results).
 Everything else, including filters, transformers, context and ordering, is detect-secrets'
-own code. Any other plugin, or any other detect-secrets version, takes the stock path.
-Equivalence is checked by tests on recorded inputs and by ``bench/equivalence.py``.
+own code. Any other plugin, or a detect-secrets version outside :data:`SUPPORTED`, takes
+the stock path. Equivalence is checked by tests on recorded inputs (the stock path forced, as
+on an unsupported version) and by ``bench/equivalence.py``.
 """
 
 from __future__ import annotations
 
+import inspect
 import re
 from collections.abc import Callable, Generator, Iterable
 from typing import Any
 
-SUPPORTED_VERSION = "1.5.0"
+from packaging.specifiers import SpecifierSet
+from packaging.version import InvalidVersion, Version
+
+# What process_lines relies on is the same code, compared function by function, in
+# detect-secrets 1.3.0, 1.4.0 and 1.5.0: core.scan's _process_line_based_plugins (which it
+# replaces), _scan_line and _is_filtered_out (called with the same keywords; 1.5.0 changed
+# only its log messages), settings.get_plugins, util.code_snippet.get_code_snippet,
+# util.filetype.determine_file_type, BasePlugin.analyze_line, RegexBasedDetector.analyze_string,
+# HighEntropyStringsPlugin.analyze_line/analyze_string/regex, KeywordDetector.analyze_line and
+# keyword's REGEX_BY_FILETYPE and QUOTES_REQUIRED_DENYLIST_REGEX_TO_GROUP. 1.2.0 and earlier
+# differ in the loop, _scan_line, analyze_line and the keyword patterns. 1.5.0 is the newest
+# release on PyPI (checked December 2026): a later one takes the stock path until compared.
+SUPPORTED = SpecifierSet(">=1.3.0,<=1.5.0")
+_INTERNALS = {"_process_line_based_plugins": ["lines", "filename"],
+              "_scan_line": ["plugin", "filename", "line", "line_number", "context"],
+              "_is_filtered_out": ["required_filter_parameters"]}
 _STOCK: dict[str, Any] = {}
 _GATES: dict[tuple[int, ...], Callable[[str], bool] | None] = {}
 
@@ -133,13 +150,38 @@ def process_lines(lines: list[tuple[int, str]],
         )
 
 
+def supported(version: str) -> bool:
+    """True for a detect-secrets version whose internals the fast loop was compared with."""
+    try:
+        return Version(version) in SUPPORTED
+    except InvalidVersion:
+        return False
+
+
+def _internals_as_expected(scan: Any) -> bool:
+    """The functions the fast loop calls or replaces exist and take the same arguments (a
+    patched or vendored detect-secrets that reports a supported version still falls back)."""
+    for name, params in _INTERNALS.items():
+        function = getattr(scan, name, None)
+        if not callable(function):
+            return False
+        try:
+            names = list(inspect.signature(function).parameters)
+        except (TypeError, ValueError):
+            return False
+        if names[:len(params)] != params:
+            return False
+    return True
+
+
 def install(enabled: bool) -> bool:
     """Use the fast loop (True) or detect-secrets' own (False); returns what is in effect."""
     from detect_secrets import __version__ as ds_version
     from detect_secrets.core import scan
 
     _STOCK.setdefault("loop", scan._process_line_based_plugins)
-    use_fast = enabled and ds_version.VERSION == SUPPORTED_VERSION
+    use_fast = (enabled and supported(str(ds_version.VERSION))
+                and _internals_as_expected(scan))
     scan._process_line_based_plugins = process_lines if use_fast else _STOCK["loop"]
     return use_fast
 
