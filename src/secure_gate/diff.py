@@ -37,6 +37,8 @@ class Comparison:
 
     new: Mapping[str, NewInfo]
     notices: tuple[str, ...]
+    # Every changed head path and the lines it added or changed (none for a pure rename).
+    changed_lines: Mapping[str, frozenset[int]] = field(default_factory=dict)
 
 
 def resolve_base(root: Path, ref: str) -> str:
@@ -218,4 +220,5 @@ def compare(config: Config, options: run.RunOptions, collected: run.Collected) -
             new[finding.fingerprint] = NewInfo(False, "present at the base")
         else:
             new[finding.fingerprint] = NewInfo(True, "not present at the base")
-    return Comparison(new, tuple(notices))
+    return Comparison(new, tuple(notices),
+                      {p: diff.lines.get(p, frozenset()) for p in diff.changed})

@@ -306,6 +306,9 @@ class Report:
     commit: str | None = None
     diff_base: str | None = None
     notices: tuple[str, ...] = ()
+    # Diff mode: each changed path and its added or changed lines (None: not a diff).
+    changed_lines: Mapping[str, frozenset[int]] | None = field(default=None, compare=False,
+                                                               hash=False)
     extra: Mapping[str, object] = field(default_factory=dict, compare=False, hash=False)
 
     def __post_init__(self) -> None:

@@ -247,7 +247,8 @@ def collect(config: Config, options: RunOptions) -> Collected:
 
 def judge(config: Config, options: RunOptions, collected: Collected, *,
           new: Mapping[str, policy.NewInfo] | None = None,
-          notices: Sequence[str] = ()) -> Report:
+          notices: Sequence[str] = (),
+          changed_lines: Mapping[str, frozenset[int]] | None = None) -> Report:
     """Apply the policy to collected findings and build the Report."""
     verdict = policy.evaluate(collected.findings, collected.results, config,
                               today=options.today, baseline=options.baseline, new=new)
@@ -266,6 +267,7 @@ def judge(config: Config, options: RunOptions, collected: Collected, *,
         repository_url=options.repository_url,
         commit=options.commit,
         diff_base=options.diff_base,
+        changed_lines=changed_lines,
     )
 
 
@@ -277,4 +279,5 @@ def scan(config: Config, options: RunOptions) -> Report:
     from secure_gate import diff
 
     comparison = diff.compare(config, options, collected)
-    return judge(config, options, collected, new=comparison.new, notices=comparison.notices)
+    return judge(config, options, collected, new=comparison.new, notices=comparison.notices,
+                 changed_lines=comparison.changed_lines)

@@ -303,6 +303,14 @@ def test_diff_base_auto_blocks_only_what_the_pr_adds(make_repo: Callable[..., Re
     assert blocking == {"app/new.py"}
     assert {f["path"]: f["new"] for f in findings} == {"app/old.py": False, "app/new.py": True}
     assert run.code == 1
+    # Annotations only on what the pull request changed; the rest is counted in a notice.
+    assert {a.get("file") for a in run.log.annotations() if a.get("file")} == {"app/new.py"}
+    assert any("2 findings on lines this pull request did not change" in n
+               for n in run.notices())
+    everything = step(Runner(tmp_path / "all", repo.root, event, "pull_request"),
+                      {"diff-base": "auto", "comment": "never", "annotations": "all"})
+    assert {a.get("file") for a in everything.log.annotations() if a.get("file")} == {
+        "app/new.py", "app/old.py"}
 
 
 def test_diff_base_auto_without_a_base_scans_everything_as_new(
@@ -311,6 +319,10 @@ def test_diff_base_auto_without_a_base_scans_everything_as_new(
                {"diff-base": "auto"})
     assert run.code == 1
     assert any("found no base commit" in n for n in run.notices())
+    on_pr = step(Runner(tmp_path / "pr", vulnerable.root, pr_event(7), "pull_request"),
+                 {"comment": "never"})
+    assert any("annotations: changed needs diff-base" in n for n in on_pr.notices())
+    assert ("app/run.py", "5") in on_pr.errors()
 
 
 def test_unwritable_outputs_never_look_like_a_pass(make_repo: Callable[..., Repo],

@@ -170,3 +170,73 @@ def test_a_suppressed_finding_is_never_an_error() -> None:
     made = samples.finding("bandit", "B1", Severity.CRITICAL, "a.py",
                            suppression=Suppression("baseline", "accepted"))
     assert result_level(made) == "warning"
+
+
+def test_new_findings_are_chosen_before_more_severe_old_ones() -> None:
+    old = [samples.finding("bandit", "B1", Severity.CRITICAL, f"old{i}.py", 1, blocking=True,
+                           new=False) for i in range(12)]
+    new = samples.finding("bandit", "B2", Severity.LOW, "new.py", 1, blocking=True, new=True)
+    stream = _read(samples.report([*old, new]))
+    errors = [c.get("file") for c in stream.annotations() if c.name == "error"]
+    assert len(errors) == 10 and "new.py" in errors
+
+
+def test_only_findings_on_changed_lines_or_in_changed_files_are_annotated() -> None:
+    on_line = samples.finding("bandit", "B602", Severity.HIGH, "app/run.py", 5, end_line=6,
+                              blocking=True, new=True)
+    off_line = samples.finding("bandit", "B602", Severity.HIGH, "app/run.py", 40)
+    whole_file = samples.finding("pins", "missing-lockfile", Severity.INFO, "pyproject.toml",
+                                 None)
+    untouched = samples.finding("bandit", "B311", Severity.LOW, "app/util.py", 9)
+    untouched_file = samples.finding("pins", "missing-lockfile", Severity.INFO,
+                                     "sub/pyproject.toml", None)
+    report = samples.report([on_line, off_line, whole_file, untouched, untouched_file])
+    changed = {"app/run.py": frozenset({6, 7}), "pyproject.toml": frozenset()}
+    stream = _read(report, AnnotationOptions(changed=changed))
+    shown = [(c.get("file"), c.get("line")) for c in stream.annotations() if c.get("file")]
+    assert shown == [("app/run.py", "5"), ("pyproject.toml", None)]
+    (notice,) = [c for c in stream.annotations() if c.get("file") is None]
+    assert "3 findings on lines this pull request did not change" in notice.data
+    # Without a diff (a push, or annotations: all) every finding is annotated.
+    assert len([c for c in _read(report).annotations() if c.get("file")]) == 5
+
+
+def _advisories(count: int) -> list[Finding]:
+    fixes = ["2.20.0", "2.9.1", None, "2.31.0", "2.32.4", "2.3.0"]
+    return [samples.finding("pip-audit", f"GHSA-{i:04d}", Severity.CRITICAL if i == 5
+                            else Severity.HIGH, "requirements.txt", 4, blocking=i % 2 == 0,
+                            new=True, fixed_in=fixes[i % len(fixes)],
+                            tags=("security", "dependency", "vulnerability"),
+                            message="requests 2.19.0 is affected by an advisory.")
+            for i in range(count)]
+
+
+def test_every_advisory_of_one_pin_is_one_annotation_naming_the_fix_for_all() -> None:
+    other = samples.finding("pip-audit", "PYSEC-1", Severity.HIGH, "requirements.txt", 9,
+                            tags=("security", "dependency", "vulnerability"), fixed_in="1.0")
+    stream = _read(samples.report([*_advisories(28), other]))
+    annotated = [c for c in stream.annotations() if c.get("file")]
+    assert [(c.get("file"), c.get("line")) for c in annotated] == [
+        ("requirements.txt", "4"), ("requirements.txt", "9")]
+    pin = annotated[0]
+    assert pin.name == "error"  # the worst of its advisories: some are blocking
+    assert pin.get("title") == ("pip-audit: 28 known vulnerabilities in this pin; upgrade "
+                                "to 2.32.4")
+    assert "GHSA-0005 (critical)" in pin.data and "and 8 more." in pin.data
+    assert ("Fix: upgrade to 2.32.4, the lowest version that fixes all 23 with a known fix "
+            "(5 have none).") in pin.data
+    assert (annotated[1].get("title") or "").startswith("pip-audit PYSEC-1")  # one: unfolded
+    assert len(pin.data) < 4096
+
+
+def test_folded_pins_count_their_advisories_in_the_overflow_notice() -> None:
+    findings = [f.replace(location=f.location.__class__("requirements.txt", line))
+                for line in range(1, 13) for f in _advisories(2)[:1]]
+    findings = [f.replace(rule=f"GHSA-{i}") for i, f in enumerate(findings)]
+    findings += [f.replace(rule=f"GHSA-x{i}") for i, f in enumerate(findings)]
+    stream = _read(samples.report(findings))
+    errors = [c for c in stream.annotations() if c.name == "error"]
+    assert len(errors) == 10 and all("2 known vulnerabilities" in (c.get("title") or "")
+                                     for c in errors)
+    (notice,) = [c for c in stream.annotations() if c.name == "notice"]
+    assert notice.data.startswith("4 more findings not annotated here")

@@ -122,7 +122,14 @@ def publish(ctx: GitHubContext, report: Report, console: Console, *, sleep: Slee
     done = Delivered()
     _log(report, console)
     if ctx.inputs.annotations != "none":
-        console.line(render_annotations(report, AnnotationOptions()))
+        changed = None
+        if ctx.inputs.annotations == "changed" and ctx.event.pr_number is not None:
+            changed = report.changed_lines
+            if changed is None:
+                console.notice("annotations: changed needs diff-base (auto) to know which "
+                               "lines the pull request changed; every finding is annotated",
+                               title="secure-gate")
+        console.line(render_annotations(report, AnnotationOptions(changed=changed)))
     _report_files(ctx, report, console, done)
     kept = [name for name, given in (("SARIF", ctx.inputs.sarif_file),
                                       ("JSON", ctx.inputs.json_file)) if given]

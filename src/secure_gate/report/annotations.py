@@ -5,15 +5,18 @@ from __future__ import annotations
 import re
 import secrets
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from secure_gate.model import Finding, Report, Status
 from secure_gate.report.escape import command_data, command_property, terminal
+from secure_gate.report.grouping import fixed_by, group, is_pin
 from secure_gate.report.rendered import plural
 from secure_gate.report.sarif_rules import result_level
 
 _LEVELS = {"error": "error", "warning": "warning", "note": "notice"}
+_LEVEL_RANK = ("notice", "warning", "error")
+_LISTED = 20  # advisory ids named in a pin's annotation
 # Commands the runner knows (ActionCommandManager): a stop token must be none of these.
 RUNNER_COMMANDS = frozenset({
     "add-mask", "add-matcher", "add-path", "debug", "echo", "endgroup", "error", "group",
@@ -25,65 +28,101 @@ _TOKEN = re.compile(r"[A-Za-z0-9_-]{7,128}")
 
 @dataclass(frozen=True, slots=True)
 class AnnotationOptions:
-    """The per-level budget (GitHub shows 10 of each level per step) and a path prefix.
+    """The per-level budget (GitHub shows 10 of each level per step), a path prefix, and
+    on a pull request the lines it changed.
 
     ``path_prefix`` is put before repo-relative paths when the repository is checked out
-    in a sub-folder of the workspace (the Action's ``path`` input).
+    in a sub-folder of the workspace (the Action's ``path`` input). ``changed`` maps each
+    changed path to its changed lines: only findings on those lines (or, for a finding
+    about a whole file, in those files) are annotated; None annotates every finding.
     """
 
     per_level: int = 10
     path_prefix: str = ""
+    changed: Mapping[str, frozenset[int]] | None = None
 
     def __post_init__(self) -> None:
         if self.per_level < 1:
             raise ValueError(f"per_level must be at least 1, got {self.per_level}")
 
 
+def on_changed_lines(finding: Finding, changed: Mapping[str, frozenset[int]] | None) -> bool:
+    """The finding is on a line the pull request changed (or in a changed file, when it is
+    about the whole file); every finding is when there is no diff."""
+    if changed is None:
+        return True
+    lines = changed.get(finding.location.path)
+    if lines is None:
+        return False
+    loc = finding.location
+    if loc.line is None:
+        return True
+    return any(n in lines for n in range(loc.line, (loc.end_line or loc.line) + 1))
+
+
 def render_annotations(report: Report, options: AnnotationOptions | None = None) -> str:
     """One workflow command per line: scanner errors, the chosen findings, then one notice.
 
-    Suppressed findings are never annotated. Of the rest, each level gets at most
-    ``per_level`` annotations, chosen blocking and most severe first, then new, then most
-    confident; they are printed in the report's order. If any were left out, a final
-    notice says how many and where the full list is.
+    Suppressed findings are never annotated, nor findings off the changed lines when
+    ``changed`` is given. Every advisory of one pin is one annotation. Each level gets at
+    most ``per_level`` annotations, chosen new first, then blocking, most severe and most
+    confident, and printed in the report's order. If any were left out, a final notice
+    says how many (over the budget, off the changed lines) and where the full list is.
     """
     opts = options or AnnotationOptions()
     errors = [s for s in report.scanners if s.status is Status.ERROR]
     shown_errors = errors[:opts.per_level]
     candidates = [f for f in report.findings if not f.suppressed]
+    outside = sum(1 for f in candidates if not on_changed_lines(f, opts.changed))
+    items = _fold([f for f in candidates if on_changed_lines(f, opts.changed)])
     used = Counter({"error": len(shown_errors)})
-    chosen = _choose(candidates, opts.per_level, used)
-    left = len(candidates) - len(chosen) + len(errors) - len(shown_errors)
-    if left and used["notice"] >= opts.per_level:
+    chosen = _choose(items, opts.per_level, used)
+    left = sum(len(i) for i in items) - sum(len(items[i]) for i in chosen)
+    left_errors = len(errors) - len(shown_errors)
+    if (left or outside or left_errors) and used["notice"] >= opts.per_level:
         # The last notice slot goes to the overflow notice: free the weakest notice.
-        weakest = max((i for i in chosen if _level(candidates[i]) == "notice"),
-                      key=lambda i: (_priority(candidates[i]), i))
+        weakest = next(i for i in reversed(chosen) if _level(items[i]) == "notice")
         chosen.remove(weakest)
-        left += 1
+        left += len(items[weakest])
     lines = [_scanner_error(s.name, s.message) for s in shown_errors]
-    lines += [_annotation(candidates[i], opts) for i in sorted(chosen)]
-    if left:
-        lines.append(_overflow(left, len(errors) - len(shown_errors), opts.per_level))
+    # Printed in the report's order, as every other channel lists findings.
+    lines += [_annotation(items[i], opts) for i in sorted(chosen)]
+    if left or outside or left_errors:
+        lines.append(_overflow(left, outside, left_errors, opts.per_level))
     return "".join(line + "\n" for line in lines)
 
 
-def _level(finding: Finding) -> str:
-    return _LEVELS[result_level(finding)]
+Item = tuple[Finding, ...]  # one annotation: a finding, or every advisory of one pin
 
 
-def _priority(finding: Finding) -> tuple[int, int, int, int]:
-    return (0 if finding.blocking else 1, -int(finding.severity),
-            0 if finding.new is True else 1, -int(finding.confidence))
+def _fold(findings: Sequence[Finding]) -> list[Item]:
+    out: list[Item] = []
+    for g in group(findings):
+        if is_pin(g.first):
+            out.append(g.findings)
+        else:
+            out.extend((f,) for f in g.findings)
+    return out
 
 
-def _choose(candidates: Sequence[Finding], per_level: int, used: Counter[str]) -> set[int]:
-    order = sorted(range(len(candidates)), key=lambda i: (_priority(candidates[i]), i))
-    chosen: set[int] = set()
+def _level(item: Item) -> str:
+    return max((_LEVELS[result_level(f)] for f in item), key=_LEVEL_RANK.index)
+
+
+def _priority(item: Item) -> tuple[int, int, int, int]:
+    return (0 if any(f.new for f in item) else 1, 0 if any(f.blocking for f in item) else 1,
+            -max(int(f.severity) for f in item), -max(int(f.confidence) for f in item))
+
+
+def _choose(items: Sequence[Item], per_level: int, used: Counter[str]) -> list[int]:
+    """The indexes of the items that fit the budget, in priority order."""
+    order = sorted(range(len(items)), key=lambda i: (_priority(items[i]), i))
+    chosen: list[int] = []
     for i in order:
-        level = _level(candidates[i])
+        level = _level(items[i])
         if used[level] < per_level:
             used[level] += 1
-            chosen.add(i)
+            chosen.append(i)
     return chosen
 
 
@@ -98,7 +137,8 @@ def _scanner_error(name: str, message: str | None) -> str:
                     terminal(message or "no reason given", limit=1000))
 
 
-def _annotation(finding: Finding, opts: AnnotationOptions) -> str:
+def _annotation(item: Item, opts: AnnotationOptions) -> str:
+    finding = item[0]
     loc = finding.location
     prefix = opts.path_prefix.rstrip("/")
     props = [("file", f"{prefix}/{loc.path}" if prefix else loc.path)]
@@ -110,10 +150,21 @@ def _annotation(finding: Finding, opts: AnnotationOptions) -> str:
             props.append(("col", str(loc.column)))
             if loc.end_column is not None and loc.end_column >= loc.column:
                 props.append(("endColumn", str(loc.end_column)))
-    title = (f"{terminal(finding.scanner, limit=60)} {terminal(finding.rule, limit=100)}: "
-             f"{terminal(finding.title, limit=200)}")
+    if len(item) > 1:
+        title, message = _pin_text(item)
+    else:
+        title = (f"{terminal(finding.scanner, limit=60)} {terminal(finding.rule, limit=100)}: "
+                 f"{terminal(finding.title, limit=200)}")
+        message = terminal(finding.message or finding.title, limit=1500) + "\n" + _facts(
+            finding)
+        if finding.fix:
+            message += "\nFix: " + terminal(finding.fix, limit=500)
     # Last, so the runner's trim of the property list never eats a path's trailing space.
     props.append(("title", title.rstrip() or "secure-gate"))
+    return _command(_level(item), props, message)
+
+
+def _facts(finding: Finding) -> str:
     facts = [f"severity {finding.severity.label}", f"confidence {finding.confidence.label}"]
     if finding.blocking:
         facts.append("blocking")
@@ -121,17 +172,40 @@ def _annotation(finding: Finding, opts: AnnotationOptions) -> str:
         word = "new" if finding.new else "not new"
         facts.append(f"{word}: {terminal(finding.new_reason, limit=200)}"
                      if finding.new_reason else word)
-    message = terminal(finding.message or finding.title, limit=1500) + "\n" + ", ".join(facts)
-    if finding.fix:
-        message += "\nFix: " + terminal(finding.fix, limit=500)
-    return _command(_level(finding), props, message)
+    return ", ".join(facts)
 
 
-def _overflow(left: int, errors_left: int, per_level: int) -> str:
-    extra = f" (including {plural(errors_left, 'scanner error')})" if errors_left else ""
-    message = (f"{plural(left, 'more finding')}{extra} not annotated here: GitHub shows "
-               f"{plural(per_level, 'annotation')} of each level per step. The job summary "
-               "and the SARIF report list them all.")
+def _pin_text(item: Item) -> tuple[str, str]:
+    """Title and message of one annotation for every advisory of one pin."""
+    first = item[0]
+    version, unfixed = fixed_by(item)
+    title = (f"{terminal(first.scanner, limit=60)}: {len(item)} known vulnerabilities in "
+             "this pin" + (f"; upgrade to {terminal(version, limit=60)}" if version else ""))
+    listed = [f"{terminal(f.rule, limit=60)} ({f.severity.label}"
+              + (", blocking" if f.blocking else "") + ")" for f in item[:_LISTED]]
+    more = f" and {len(item) - _LISTED} more" if len(item) > _LISTED else ""
+    message = (terminal(first.message or first.title, limit=300) + "\n"
+               + f"Advisories: {', '.join(listed)}{more}.\n" + _facts(first))
+    if version:
+        message += (f"\nFix: upgrade to {terminal(version, limit=60)}, the lowest version "
+                    f"that fixes all {len(item) - unfixed} with a known fix"
+                    + (f" ({unfixed} have none)" if unfixed else "") + ".")
+    else:
+        message += "\nNo fixed version is known."
+    return title, message
+
+
+def _overflow(left: int, outside: int, errors_left: int, per_level: int) -> str:
+    parts = []
+    if left or errors_left:
+        extra = f" (including {plural(errors_left, 'scanner error')})" if errors_left else ""
+        parts.append(f"{plural(left + errors_left, 'more finding')}{extra} not annotated "
+                     f"here: GitHub shows {plural(per_level, 'annotation')} of each level "
+                     "per step.")
+    if outside:
+        parts.append(f"{plural(outside, 'finding')} on lines this pull request did not "
+                     "change are not annotated.")
+    message = " ".join(parts) + " The job summary and the SARIF report list them all."
     return _command("notice", [("title", "secure-gate")], message)
 
 

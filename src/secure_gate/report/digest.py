@@ -9,13 +9,12 @@ the links to the full report.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
-
-from packaging.version import InvalidVersion, Version
 
 from secure_gate.model import Finding, Report, Severity, Status
 from secure_gate.report.escape import markdown, markdown_code
+from secure_gate.report.grouping import Group, fixed_by, group, is_pin
 from secure_gate.report.markdown import link_base, where
 from secure_gate.report.rendered import plural
 
@@ -40,54 +39,6 @@ class DigestOptions:
     lead_chars: int = 1_900
     groups: int = 15
     max_chars: int = 20_000
-
-
-@dataclass(frozen=True, slots=True)
-class Group:
-    """Findings shown as one entry: one rule of one scanner, or every advisory of one pin."""
-
-    findings: tuple[Finding, ...]
-
-    @property
-    def first(self) -> Finding:
-        """The group's first finding in report order (the worst)."""
-        return self.findings[0]
-
-    @property
-    def severity(self) -> Severity:
-        """The worst severity in the group."""
-        return max(f.severity for f in self.findings)
-
-
-def is_pin(finding: Finding) -> bool:
-    """A finding about a dependency pin (folded per manifest line)."""
-    return "dependency" in finding.tags and finding.location.line is not None
-
-
-def group(findings: Sequence[Finding]) -> list[Group]:
-    """Advisories folded per manifest line, other findings per (scanner, rule); report order."""
-    groups: dict[tuple[str, ...], list[Finding]] = {}
-    for f in findings:
-        key = (("pin", f.scanner, f.location.path, str(f.location.line)) if is_pin(f)
-               else ("rule", f.scanner, f.rule))
-        groups.setdefault(key, []).append(f)
-    return [Group(tuple(members)) for members in groups.values()]
-
-
-def fixed_by(findings: Sequence[Finding]) -> tuple[str | None, int]:
-    """The lowest version that fixes every advisory that has a fix, and how many have none."""
-    best: tuple[Version, str] | None = None
-    unfixed = 0
-    for f in findings:
-        try:
-            version = Version(f.fixed_in) if f.fixed_in else None
-        except InvalidVersion:
-            version = None
-        if version is None or f.fixed_in is None:
-            unfixed += 1
-        elif best is None or version > best[0]:
-            best = (version, f.fixed_in)
-    return (best[1] if best else None), unfixed
 
 
 def is_new_blocking(finding: Finding) -> bool:
