@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from secure_gate import __version__, cache, filekinds, files, policy
+from secure_gate import __version__, cache, duplicates, filekinds, files, policy
 from secure_gate.config import Config
 from secure_gate.errors import ScannerError
 from secure_gate.globs import GlobSet
@@ -242,7 +242,9 @@ def collect(config: Config, options: RunOptions) -> Collected:
             why = ("not selected (--scanners)" if options.scanners is not None
                    else "disabled in the config")
             ordered.append(ScannerResult(name, None, Status.SKIPPED, why, 0.0))
-    return Collected(fileset, tuple(ordered))
+    # One finding per problem: what the scanners declare the same is merged (duplicates.py).
+    same_as = {n: getattr(get(n), "same_as", {}) for n in names}
+    return Collected(fileset, duplicates.merge(ordered, same_as))
 
 
 def judge(config: Config, options: RunOptions, collected: Collected, *,

@@ -62,7 +62,10 @@ class Scanner(Protocol):
     dependencies); ``runs_without_files = True`` to be called even when ``select`` is empty.
     An optional ``describe(stats, fileset) -> list[str]`` turns merged counters (fresh and
     cached) into report notes; an optional static ``check_options(options) -> str | None``
-    names options that do not go together (a configuration error, exit 2).
+    names options that do not go together (a configuration error, exit 2). An optional
+    ``same_as = {rule: ((scanner, rule), ...)}`` declares the findings of another scanner
+    that are the same problem as this scanner's ``rule`` on the same line; they are reported
+    once (``secure_gate.duplicates``).
     """
 
     name: ClassVar[str]
