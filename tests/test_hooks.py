@@ -129,6 +129,9 @@ BAD = {
     ".github/workflows/ci.yml": "on: push\npermissions: {}\njobs:\n  t:\n    runs-on: x\n"
                                "    steps:\n      - uses: actions/checkout@v4\n",
     ".env": "LOG_LEVEL=debug\n",
+    ".github/workflows/triage.yml": "name: triage\non: issues\npermissions: {}\njobs:\n  a:\n"
+                                    "    runs-on: ubuntu-latest\n    steps:\n      - run: echo"
+                                    " \"${{ github.event.issue.title }}\"\n",
 }
 GOOD = {
     "bad.py": "def add(a, b):\n    return a + b\n",
@@ -139,6 +142,10 @@ GOOD = {
     "Dockerfile": f"FROM python:3.12-slim@sha256:{'a' * 64}\nUSER nobody\n",
     ".github/workflows/ci.yml": "on: push\npermissions: {}\njobs:\n  t:\n    runs-on: x\n"
                                f"    steps:\n      - uses: actions/checkout@{'b' * 40} # v4\n",
+    ".github/workflows/triage.yml": "name: triage\non: issues\npermissions: {}\njobs:\n  a:\n"
+                                    "    runs-on: ubuntu-latest\n    steps:\n"
+                                    "      - run: echo \"$TITLE\"\n        env:\n"
+                                    "          TITLE: ${{ github.event.issue.title }}\n",
 }
 
 
@@ -251,6 +258,7 @@ def test_pre_commit_run_at_a_commit_with_and_without_args(
         assert "Dockerfile:1: medium unpinned-image" in output
         assert ".github/workflows/ci.yml:7: medium unpinned-action" in output
         assert "requirements.txt:2: medium unpinned-requirement" in output
+        assert ".github/workflows/triage.yml:8: high template-injection" in output
     if expected is None:  # --fail-on low: the low B404 in tool.py now blocks
         assert status[names["secure-gate-bandit"]] == "Failed", output[-4000:]
         assert status[names["secure-gate"]] == "Failed"

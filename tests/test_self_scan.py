@@ -23,7 +23,7 @@ def test_secure_gate_passes_its_own_gate(shared_dir: Path, tmp_path: Path) -> No
     statuses = {s["name"]: s["status"] for s in data["scanners"]}
     assert set(statuses.values()) == {"ok"}
     assert sorted(statuses) == sorted(["bandit", "pip-audit", "detect-secrets", "pins",
-                                       "practices"])
+                                       "practices", "workflows"])
     # The one documented exception: GitHub requires Docker actions to run as root.
     suppressed = [(f["rule"], f["path"]) for f in data["findings"] if f["suppressed"]]
     assert suppressed == [("container-runs-as-root", "Dockerfile")]

@@ -19,6 +19,10 @@ MANIFEST_FILES = filekinds.hook_regex([*filekinds.MANIFESTS, filekinds.PIPFILE])
 # Every file the pin checker reads.
 PIN_FILES = filekinds.hook_regex(PIN_KINDS)
 
+# Every file the workflows scanner audits (scanners/workflows file_kind).
+WORKFLOW_FILES = (r"(^|/)(\.github/workflows/[^/]+\.ya?ml|action\.ya?ml|"
+                  r"\.github/dependabot\.ya?ml)$")
+
 
 @dataclass(frozen=True, slots=True)
 class HookSpec:
@@ -57,6 +61,9 @@ BY_SCANNER: dict[str, HookSpec] = {
                      options=("--fail-on", "medium")),
     "practices": HookSpec("secure-gate-practices", "secure-gate: practices",
                           "Secure-coding habits no other scanner checks.", ("practices",)),
+    "workflows": HookSpec("secure-gate-workflows", "secure-gate: workflows",
+                          "Attacks on CI in GitHub workflows, actions and Dependabot configs "
+                          "(zizmor's audits).", ("workflows",), files=WORKFLOW_FILES),
 }
 
 

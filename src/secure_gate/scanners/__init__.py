@@ -19,6 +19,7 @@ SCANNERS: dict[str, str] = {
     "detect-secrets": "secure_gate.scanners.detect_secrets:DetectSecretsScanner",
     "pins": "secure_gate.scanners.pins:PinsScanner",
     "practices": "secure_gate.scanners.practices:PracticesScanner",
+    "workflows": "secure_gate.scanners.workflows:WorkflowsScanner",
 }
 
 
