@@ -43,6 +43,9 @@ def hostile_tree(markers: Path) -> dict[str, str]:
                       f"    marker.write('imported')\n")
     tree["app.py"] = CODE
     tree["requirements.txt"] = "aliased.pkg==1.0\n"
+    tree[".github/workflows/ci.yml"] = ("on: issues\npermissions: {}\njobs:\n  a:\n"
+                                        "    runs-on: x\n    steps:\n"
+                                        "      - run: echo ${{ github.event.issue.title }}\n")
     return tree
 
 
@@ -55,7 +58,7 @@ def rules(report: dict[str, Any]) -> set[tuple[str, str]]:
 
 
 EXPECTED = {("bandit", "B602"), ("detect-secrets", "AWS Access Key"),
-            ("pip-audit", "PYSEC-TEST-1")}
+            ("pip-audit", "PYSEC-TEST-1"), ("workflows", "template-injection")}
 
 
 @pytest.fixture
