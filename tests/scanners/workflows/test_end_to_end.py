@@ -100,3 +100,17 @@ def test_every_output_carries_the_attacks_and_the_sarif_is_valid(
     for attack in labels()["attacks"]:
         assert f"{attack['path']}:{attack['line']}" in result.out
         assert escape.markdown(attack["rule"]) in md
+
+
+def test_unpinned_images_are_one_finding_each_with_the_persona_from_the_config(
+        make_repo: Callable[..., Any], run_cli: Callable[..., Any]) -> None:
+    workflow = ("name: c\non: push\npermissions: {}\njobs:\n  a:\n    runs-on: ubuntu-latest\n"
+                "    container:\n      image: node:18\n    services:\n      db:\n"
+                "        image: postgres:16\n    steps:\n      - uses: docker://alpine:3.20\n")
+    repo = make_repo({".github/workflows/c.yml": workflow,
+                      ".secure-gate.yml": "scanners:\n  workflows:\n    persona: pedantic\n"})
+    report = run_cli(repo.root, "scan", "--scanners", SCANNERS).json_report
+    images = sorted((f["scanner"], f["rule"], f["line"], tuple(f["aliases"]))
+                    for f in report["findings"] if "image" in f["rule"] or "uses" in f["rule"])
+    assert images == [("pins", "unpinned-image", line, ("workflows/unpinned-images",))
+                      for line in (8, 11, 13)]
