@@ -20,8 +20,8 @@ MANIFEST_FILES = filekinds.hook_regex([*filekinds.MANIFESTS, filekinds.PIPFILE])
 PIN_FILES = filekinds.hook_regex(PIN_KINDS)
 
 # Every file the workflows scanner audits (scanners/workflows file_kind).
-WORKFLOW_FILES = (r"(^|/)(\.github/workflows/[^/]+\.ya?ml|action\.ya?ml|"
-                  r"\.github/dependabot\.ya?ml)$")
+WORKFLOW_FILES = filekinds.hook_regex([filekinds.WORKFLOW, filekinds.ACTION,
+                                         filekinds.DEPENDABOT])
 
 
 @dataclass(frozen=True, slots=True)

@@ -56,12 +56,15 @@ def test_equivalence_holds_for_the_pedantic_persona_too(tmp_path: Path) -> None:
 
 def test_what_it_selects() -> None:
     assert file_kind(".github/workflows/ci.yml") == "workflow"
-    assert file_kind("sub/.github/workflows/ci.yaml") == "workflow"
+    assert file_kind(".github/workflows/ci.yaml") == "workflow"
+    assert file_kind(".github/workflows/action.yml") == "workflow"
     assert file_kind("actions/x/action.yaml") == "action"
     assert file_kind("action.yml") == "action"
     assert file_kind(".github/dependabot.yml") == "dependabot"
+    # GitHub runs only the root's workflows and reads only the root's Dependabot config.
     for other in (".github/workflows/sub/x.yml", ".github/ci.yml", "dependabot.yml",
-                  "my-action.yml", ".github/workflows/readme.md"):
+                  "my-action.yml", ".github/workflows/readme.md",
+                  "sub/.github/workflows/ci.yml", "sub/.github/dependabot.yml"):
         assert file_kind(other) is None
 
 

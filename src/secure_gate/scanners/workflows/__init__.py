@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import posixpath
-import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, ClassVar
 
-from secure_gate import options
+from secure_gate import filekinds, options
 from secure_gate.errors import ScannerError
 from secure_gate.files import FileSet, RepoFile
 from secure_gate.options import Option
@@ -19,18 +17,13 @@ from secure_gate.scanners.workflows.zizmor_run import Request, Staged
 
 __all__ = ["WorkflowsScanner", "file_kind"]
 
-_WORKFLOW = re.compile(r"(?:^|/)\.github/workflows/[^/]+\.ya?ml\Z")
-_DEPENDABOT = re.compile(r"(?:^|/)\.github/dependabot\.ya?ml\Z")
-KINDS = ("workflow", "action", "dependabot")
+KINDS = {filekinds.WORKFLOW: "workflow", filekinds.ACTION: "action",
+         filekinds.DEPENDABOT: "dependabot"}
 
 
 def file_kind(path: str) -> str | None:
-    """What zizmor audits a file as, by its path alone (None: not at all)."""
-    if _WORKFLOW.search(path):
-        return "workflow"
-    if posixpath.basename(path) in ("action.yml", "action.yaml"):
-        return "action"
-    return "dependabot" if _DEPENDABOT.search(path) else None
+    """What zizmor audits a file as, by the one file classifier (None: not at all)."""
+    return KINDS.get(filekinds.kind(path) or "")
 
 
 class WorkflowsScanner:
