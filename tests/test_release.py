@@ -1,0 +1,242 @@
+"""Versions agree everywhere; every pinned reference is real; scripts/release does its job."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tomllib
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from packaging.version import Version
+from scripts import pinned
+
+import secure_gate
+from tests.conftest import PROJECT
+
+BIN = Path(sys.executable).parent
+
+
+def snapshot(root: Path) -> Path:
+    """The project's files (tracked and new, not ignored) committed in a repository of its own."""
+    listed = subprocess.run(["git", "ls-files", "-z", "--cached", "--others",
+                             "--exclude-standard"], cwd=PROJECT, capture_output=True,
+                            check=True).stdout.decode().split("\0")
+    for name in filter(None, listed):
+        source = PROJECT / name
+        if source.is_file():
+            (root / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, root / name)
+    for argv in (["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-q", "-m", "snap"]):
+        subprocess.run(["git", *argv], cwd=root, check=True, capture_output=True)
+    return root
+
+
+def shallow(root: Path) -> bool:
+    return pinned.git(root, "rev-parse", "--is-shallow-repository").strip() == "true"
+
+
+# One version everywhere --------------------------------------------------------------------
+
+def test_one_version_everywhere(make_repo: Callable[..., Any],
+                                run_cli: Callable[..., Any]) -> None:
+    version = secure_gate.__version__
+    assert re.fullmatch(r"\d+\.\d+\.\d+(?:(?:a|b|rc)\d+)?(?:\.dev\d+)?", version), version
+    project = tomllib.loads((PROJECT / "pyproject.toml").read_text(encoding="utf-8"))
+    assert project["project"]["dynamic"] == ["version"]
+    assert project["tool"]["setuptools"]["dynamic"]["version"] == {
+        "attr": "secure_gate.__version__"}
+    done = subprocess.run([BIN / "secure-gate", "--version"], capture_output=True, text=True,
+                          check=True)
+    assert done.stdout.strip() == f"secure-gate {version}"
+    labels = pinned.LABEL_RE.findall((PROJECT / "Dockerfile").read_text(encoding="utf-8"))
+    assert [label[1] for label in labels] == [version], "scripts/release sets both"
+    report = run_cli(make_repo({"a.py": "x = 1\n"}).root, "scan", "--scanners", "bandit")
+    assert report.json_report["tool"] == {"name": "secure-gate", "version": version}
+
+
+def test_changelog_is_keep_a_changelog_and_ahead_of_the_version() -> None:
+    text = (PROJECT / "CHANGELOG.md").read_text(encoding="utf-8")
+    assert text.startswith("# Changelog\n") and "keepachangelog.com/en/1.1.0" in text
+    heads = re.findall(r"^## \[([^\]]+)\](?: - (\d{4}-\d{2}-\d{2}))?$", text, re.M)
+    assert heads[0] == ("Unreleased", ""), heads
+    released = [Version(v) for v, date in heads[1:]]
+    assert all(date for _, date in heads[1:]), "every release has its date"
+    assert released == sorted(released, reverse=True), "newest first"
+    current = Version(secure_gate.__version__)
+    if released:
+        assert current >= released[0]
+    if not current.is_devrelease:
+        assert released and released[0] == current, "a release version has its section"
+
+
+# Every pinned reference in README.md and examples/ ----------------------------------------
+
+def check_references(root: Path) -> list[str]:
+    """Problems with the pinned references of ``root`` (empty when all are right)."""
+    problems = []
+    head_version = pinned.version_at(root, "HEAD")
+    kinds: set[str] = set()
+    for path in pinned.documents(root):
+        text = (root / path).read_text(encoding="utf-8")
+        for ref in pinned.references(path, text):
+            kinds.add(ref.kind)
+            where = f"{path}:{ref.line} ({ref.kind} {ref.ref})"
+            if not pinned.SHA_RE.fullmatch(ref.ref):
+                problems.append(f"{where}: not a full commit SHA")
+                continue
+            ancestor = subprocess.run(["git", "merge-base", "--is-ancestor", ref.ref, "HEAD"],
+                                      cwd=root, capture_output=True, check=False)
+            if ancestor.returncode != 0:
+                problems.append(f"{where}: not an ancestor of HEAD")
+                continue
+            version = pinned.version_at(root, ref.ref)
+            if ref.version != version:
+                problems.append(f"{where}: comment says v{ref.version}, the commit is {version}")
+            if Version(version) > Version(head_version):
+                problems.append(f"{where}: newer than HEAD's {head_version}")
+        for block, data in pinned.yaml_blocks(path, text):
+            problems += check_snippet(root, path, block, data)
+    missing = {"action", "pre-commit", "pip"} - kinds
+    if missing:
+        problems.append(f"no {', '.join(sorted(missing))} reference found: a pattern broke")
+    return problems
+
+
+def is_commit(root: Path, sha: str) -> bool:
+    return pinned.SHA_RE.fullmatch(sha) is not None and subprocess.run(
+        ["git", "cat-file", "-e", f"{sha}^{{commit}}"], cwd=root, capture_output=True,
+        check=False).returncode == 0
+
+
+def check_snippet(root: Path, path: str, block: str, data: Any) -> list[str]:
+    """The inputs and hook ids a snippet uses exist at the commit it pins."""
+    problems = []
+    for step in pinned.action_steps(data):
+        sha = step["uses"].split("@", 1)[1].split()[0]
+        if not is_commit(root, sha):
+            continue  # reported above
+        action = yaml.safe_load(pinned.git(root, "show", f"{sha}:action.yml"))
+        unknown = set(step.get("with") or {}) - set(action["inputs"])
+        if unknown:
+            problems.append(f"{path}: inputs {sorted(unknown)} do not exist at {sha[:12]}; "
+                            "pin a commit that has them (scripts/release --pin-to REV)")
+    for entry in pinned.hook_entries(data):
+        sha = str(entry.get("rev"))
+        if not is_commit(root, sha):
+            continue
+        manifest = yaml.safe_load(pinned.git(root, "show", f"{sha}:.pre-commit-hooks.yaml"))
+        known = {hook["id"] for hook in manifest}
+        used = {hook["id"] for hook in entry.get("hooks", [])}
+        used |= set(re.findall(r"\bid:\s*(secure-gate[\w-]*)", block))  # commented choices too
+        if used - known:
+            problems.append(f"{path}: hooks {sorted(used - known)} do not exist at {sha[:12]}")
+    return problems
+
+
+def test_every_pinned_reference_is_a_real_release_commit() -> None:
+    if shallow(PROJECT):
+        pytest.skip("a shallow clone has not the history the pins point into")
+    assert check_references(PROJECT) == []
+
+
+def test_the_reference_check_catches_what_is_wrong(tmp_path: Path) -> None:
+    root = snapshot(tmp_path / "repo")
+    readme = root / "README.md"
+    sha = pinned.git(root, "rev-parse", "HEAD").strip()
+    version = pinned.version_at(root, "HEAD")
+    for path in pinned.documents(root):
+        text = (root / path).read_text(encoding="utf-8")
+        (root / path).write_text(pinned.rewrite(text, sha, version), encoding="utf-8")
+    good = readme.read_text(encoding="utf-8")
+    pinned.git(root, "commit", "-qam", "pin")
+    assert check_references(root) == []
+    for broken, expected in [
+        (good.replace(f"# v{version}", "# v9.9.9", 1), "comment says v9.9.9"),
+        (good.replace(sha, "f" * 40, 1), "not an ancestor"),
+        (good.replace(f"@{sha} # v", "@v1 # v", 1), "not a full commit SHA"),
+        (good.replace("sarif-file: secure-gate.sarif", "no-such-input: x", 1), "no-such-input"),
+        (good.replace("id: secure-gate-bandit", "id: secure-gate-nope", 1), "secure-gate-nope"),
+    ]:
+        readme.write_text(broken, encoding="utf-8")
+        pinned.git(root, "commit", "-qam", "broken")
+        problems = check_references(root)
+        assert any(expected in p for p in problems), (expected, problems)
+
+
+# scripts/release --------------------------------------------------------------------------
+
+def release(root: Path, *argv: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHON": sys.executable}
+    return subprocess.run([root / "scripts" / "release", *argv], cwd=root, env=env,
+                          capture_output=True, text=True, check=False, timeout=120)
+
+
+def test_release_makes_the_release_commit_then_the_pin_commit(tmp_path: Path) -> None:
+    root = snapshot(tmp_path / "repo")
+    start = pinned.git(root, "rev-parse", "HEAD").strip()
+    current = Version(pinned.version_at(root, "HEAD"))
+    new = f"{current.major}.{current.minor + 1}.0"
+    done = release(root, new, "--date", "2026-12-04")
+    assert done.returncode == 0, done.stdout + done.stderr
+    log = pinned.git(root, "log", "--format=%H %s", f"{start}..HEAD").splitlines()
+    assert len(log) == 2
+    pin_commit, release_commit = (line.split(" ", 1) for line in log)
+    assert release_commit[1] == f"Release {new}"
+    sha = release_commit[0]
+    assert pinned.git(root, "rev-parse", f"v{new}^{{commit}}").strip() == sha
+    assert pinned.version_at(root, sha) == new
+    head_version = pinned.version_at(root, "HEAD")
+    assert head_version == f"{current.major}.{current.minor + 1}.1.dev0"
+    assert f'image.version="{head_version}"' in (root / "Dockerfile").read_text()
+    changelog = (root / "CHANGELOG.md").read_text()
+    assert f"## [Unreleased]\n\n## [{new}] - 2026-12-04\n" in changelog
+    assert f"[{new}]: https://github.com/secure-gate/secure-gate/releases/tag/v{new}" in changelog
+    # The release commit changed only what a release changes; the pin commit only the pins.
+    assert set(pinned.git(root, "show", "--name-only", "--format=", sha).split()) == {
+        "CHANGELOG.md", "Dockerfile", "src/secure_gate/__init__.py"}
+    refs = [r for p in pinned.documents(root)
+            for r in pinned.references(p, (root / p).read_text(encoding="utf-8"))]
+    assert refs and all(r.ref == sha and r.version == new for r in refs)
+    assert "README.md" in {r.path for r in refs} and any(
+        r.path.startswith("examples/") for r in refs)
+    assert check_references(root) == []
+    # The same version again, or an older one: refused, nothing changed.
+    for version in (new, str(current), "1.0", "v2.0.0", "2.0.0.dev1"):
+        refused = release(root, version)
+        assert refused.returncode == 2, (version, refused.stdout)
+        assert "refused" in refused.stderr
+    assert pinned.git(root, "rev-parse", "HEAD").strip() == pin_commit[0]
+
+
+def test_release_refuses_a_dirty_tree_and_pins_only_ancestors(tmp_path: Path) -> None:
+    root = snapshot(tmp_path / "repo")
+    head = pinned.git(root, "rev-parse", "HEAD").strip()
+    (root / "stray.txt").write_text("untracked\n")
+    refused = release(root, "9.0.0")
+    assert refused.returncode == 2 and "uncommitted or untracked" in refused.stderr
+    (root / "stray.txt").unlink()
+    (root / "README.md").write_text("edited\n")
+    assert release(root, "9.0.0").returncode == 2
+    pinned.git(root, "checkout", "README.md")
+    pinned.git(root, "checkout", "-q", "-b", "side")
+    pinned.git(root, "commit", "-q", "--allow-empty", "-m", "elsewhere")
+    side = pinned.git(root, "rev-parse", "HEAD").strip()
+    pinned.git(root, "checkout", "-q", "main")
+    refused = release(root, "--pin-to", side)
+    assert refused.returncode == 2 and "not an ancestor" in refused.stderr
+    assert pinned.git(root, "rev-parse", "HEAD").strip() == head
+    done = release(root, "--pin-to", head, "--image-digest", "sha256:" + "c" * 64)
+    assert done.returncode == 0, done.stderr
+    readme = (root / "README.md").read_text()
+    version = pinned.version_at(root, head)
+    assert f"docker://ghcr.io/secure-gate/secure-gate@sha256:{'c' * 64} # v{version}" in readme
+    assert f"secure-gate/secure-gate@{head} # v{version}" in readme
+    again = release(root, "--pin-to", head, "--image-digest", "sha256:" + "c" * 64)
+    assert again.returncode == 0 and "already pin" in again.stdout
