@@ -7,6 +7,8 @@ import re
 import shutil
 import subprocess
 import sys
+import tarfile
+import time
 import tomllib
 from collections.abc import Callable
 from pathlib import Path
@@ -240,3 +242,96 @@ def test_release_refuses_a_dirty_tree_and_pins_only_ancestors(tmp_path: Path) ->
     assert f"secure-gate/secure-gate@{head} # v{version}" in readme
     again = release(root, "--pin-to", head, "--image-digest", "sha256:" + "c" * 64)
     assert again.returncode == 0 and "already pin" in again.stdout
+
+
+def test_pinning_needs_nothing_but_python(tmp_path: Path) -> None:
+    """The release workflow pins on the runner's bare Python: no site-packages at all."""
+    root = snapshot(tmp_path / "repo")
+    head = pinned.git(root, "rev-parse", "HEAD").strip()
+    done = subprocess.run([sys.executable, "-S", "scripts/release.py", "--pin-to", head],
+                          cwd=root, capture_output=True, text=True, check=False, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert f"@{head} # v" in (root / "README.md").read_text(encoding="utf-8")
+
+
+@pytest.mark.slow
+def test_build_dists_is_reproducible(tmp_path: Path) -> None:
+    root = snapshot(tmp_path / "repo")
+    outputs = []
+    for name in ("one", "two"):
+        done = subprocess.run([sys.executable, "scripts/build-dists", str(tmp_path / name)],
+                              cwd=root, capture_output=True, text=True, check=False, timeout=600)
+        assert done.returncode == 0, done.stdout + done.stderr
+        outputs.append(sorted(line.split()[0] for line in done.stdout.splitlines()))
+        (root / "README.md").touch()  # the work tree's times never reach the build
+        time.sleep(1.1)  # a build time stamp would now differ
+    assert outputs[0] == outputs[1] and len(outputs[0]) == 2
+    version = secure_gate.__version__
+    sdist = tmp_path / "one" / f"secure_gate-{version}.tar.gz"
+    epoch = int(pinned.git(root, "log", "-1", "--format=%ct"))
+    with tarfile.open(sdist) as tar:
+        members = tar.getmembers()
+        names = {m.name for m in members}
+    assert f"secure_gate-{version}/src/secure_gate/__init__.py" in names
+    assert f"secure_gate-{version}/src/secure_gate/py.typed" in names
+    assert all(m.mtime <= epoch and m.uid == 0 and m.uname == "" for m in members)
+    assert (tmp_path / "one" / f"secure_gate-{version}-py3-none-any.whl").is_file()
+
+
+# The release workflow ---------------------------------------------------------------------
+
+WORKFLOW = PROJECT / ".github" / "workflows" / "release.yml"
+
+
+def tool(name: str) -> str:
+    found = shutil.which(name, path=str(BIN)) or shutil.which(name)
+    if found is None:
+        pytest.skip(f"{name} is not installed (requirements/dev.txt has it)")
+    return found
+
+
+def test_release_workflow_validates_and_zizmor_finds_nothing() -> None:
+    schema = subprocess.run([tool("check-jsonschema"), "--builtin-schema",
+                             "vendor.github-workflows", str(WORKFLOW)], capture_output=True,
+                            text=True, check=False)
+    assert schema.returncode == 0, schema.stdout + schema.stderr
+    audit = subprocess.run([tool("zizmor"), "--offline", "--persona=auditor", "--no-progress",
+                            str(WORKFLOW)], capture_output=True, text=True, check=False)
+    assert audit.returncode == 0 and "No findings" in audit.stdout, audit.stdout + audit.stderr
+
+
+def test_release_workflow_least_privilege_and_pinned() -> None:
+    text = WORKFLOW.read_text(encoding="utf-8")
+    data = yaml.safe_load(text)
+    assert data[True] == {"push": {"tags": ["v*"]}}  # YAML 1.1 reads `on` as True
+    assert data["permissions"] == {}
+    jobs = data["jobs"]
+    granted = {name: job["permissions"] for name, job in jobs.items()}
+    assert granted == {
+        "dists": {"contents": "read"},
+        "attest-dists": {"id-token": "write", "attestations": "write"},
+        "pypi": {"id-token": "write"},
+        "image": {"contents": "read", "packages": "write", "id-token": "write",
+                  "attestations": "write"},
+        "pin-update": {"contents": "write", "pull-requests": "write"},
+    }
+    assert jobs["pypi"]["environment"]["name"] == "pypi"
+    uses = re.findall(r"uses: (\S+)@(\S+)(.*)", text)
+    assert {name for name, _, _ in uses} >= {
+        "actions/checkout", "actions/setup-python", "pypa/gh-action-pypi-publish",
+        "docker/login-action", "docker/build-push-action", "actions/attest-build-provenance"}
+    for name, ref, comment in uses:
+        assert pinned.SHA_RE.fullmatch(ref), name
+        assert re.fullmatch(r" # v\d+(\.\d+)*", comment), (name, comment)
+    steps = [step for job in jobs.values() for step in job["steps"]]
+    for step in steps:
+        if step.get("uses", "").startswith("actions/checkout@"):
+            assert step["with"]["persist-credentials"] is False
+        assert "${{" not in step.get("run", ""), "expressions reach run: only through env"
+    runs = "\n".join(step.get("run", "") for step in steps)
+    assert "--require-hashes" in runs and "scripts/build-dists" in runs
+    assert "scripts/release --pin-to" in runs
+    attested = [s["with"] for s in steps if s.get("uses", "").startswith(
+        "actions/attest-build-provenance@")]
+    assert {"subject-path": "dist/*"} in attested
+    assert any(a.get("push-to-registry") is True for a in attested)
