@@ -27,6 +27,7 @@ PIPFILE_LOCK = "Pipfile.lock"
 PIPFILE = "Pipfile"
 SETUP_PY = "setup.py"
 SETUP_CFG = "setup.cfg"
+TEMPLATE = "template"
 
 _DIRS = r"(?:[^/]*/)*"  # any folders; `[^/]` also takes a newline, so no flags are needed
 # Each kind as a regex over the whole repo-relative POSIX path; the first that matches wins.
@@ -50,6 +51,9 @@ KIND_PATTERNS: Mapping[str, str] = MappingProxyType({
     PIPFILE: _DIRS + r"Pipfile",
     SETUP_PY: _DIRS + r"setup\.py",
     SETUP_CFG: _DIRS + r"setup\.cfg",
+    # Jinja2 and Django HTML templates: Jinja's own suffixes, or HTML in a templates/ folder.
+    TEMPLATE: r"(?:" + _DIRS + r"[^/]+\.(?:jinja2?|j2)|" + _DIRS + r"templates/" + _DIRS
+              + r"[^/]+\.html?)",
 })
 _KINDS = tuple((kind, re.compile(pattern)) for kind, pattern in KIND_PATTERNS.items())
 

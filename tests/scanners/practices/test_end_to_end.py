@@ -19,7 +19,8 @@ from tests.conftest import PROJECT
 from tests.report.sarif_checks import github_problems, validate_schema
 
 SAMPLE = PROJECT / "examples" / "practices-sample"
-# The sample's README table, as (rule, path, line): exactly one violation of each rule.
+# The sample's README table, as (rule, path, line): one violation of each rule (templates:
+# one in Python, one in a template).
 EXPECTED = sorted([
     ("container-runs-as-root", "Dockerfile", 2),
     ("debug-in-settings", "shop/settings.py", 9),
@@ -29,6 +30,9 @@ EXPECTED = sorted([
     ("secret-logged", "shop/accounts.py", 15),
     ("weak-password-hash", "shop/accounts.py", 22),
     ("workflow-permissions", ".github/workflows/ci.yml", 2),
+    ("sql-string-built", "shop/search.py", 11),
+    ("template-unescaped", "shop/search.py", 21),
+    ("template-unescaped", "shop/templates/shop/review.html", 2),
 ], key=lambda e: (e[0], e[1]))
 
 
@@ -51,10 +55,11 @@ def test_the_sample_reports_exactly_its_violations_each_on_its_line(
                      "--markdown", str(markdown))
     assert result.json_report is not None
     assert found(result.json_report) == EXPECTED
-    # env-file-committed (high) and weak-password-hash (high) block at the default threshold.
+    # The high rules block at the default threshold.
     assert result.code == 1
     blocking = {f["rule"] for f in result.json_report["findings"] if f["blocking"]}
-    assert blocking == {"env-file-committed", "weak-password-hash"}
+    assert blocking == {"env-file-committed", "weak-password-hash", "sql-string-built",
+                        "template-unescaped"}
     scanner = next(s for s in result.json_report["scanners"] if s["name"] == "practices")
     assert scanner["status"] == "ok" and scanner["findings"] == len(EXPECTED)
     # Every output names every finding at its place.

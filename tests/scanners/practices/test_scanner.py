@@ -50,12 +50,14 @@ def test_registered_with_every_rule_documented() -> None:
     assert isinstance(get("practices"), PracticesScanner)
     assert set(RULES) == {"env-file-committed", "env-file-not-ignored", "secret-logged",
                           "error-details-exposed", "weak-password-hash", "debug-in-settings",
-                          "container-runs-as-root", "workflow-permissions"}
+                          "container-runs-as-root", "workflow-permissions", "sql-string-built",
+                          "template-unescaped"}
     severities = {rule.id: rule.severity.label for rule in RULES.values()}
     assert severities == {"env-file-committed": "high", "env-file-not-ignored": "low",
                           "secret-logged": "medium", "error-details-exposed": "medium",
                           "weak-password-hash": "high", "debug-in-settings": "medium",
-                          "container-runs-as-root": "medium", "workflow-permissions": "medium"}
+                          "container-runs-as-root": "medium", "workflow-permissions": "medium",
+                          "sql-string-built": "high", "template-unescaped": "high"}
     readme = (Path(__file__).resolve().parents[3] / "README.md").read_text(encoding="utf-8")
     section = readme.split("### practices", 1)[1].split("\n## ", 1)[0]
     for rule in RULES.values():

@@ -21,6 +21,8 @@ from secure_gate.scanners.practices import (
     nosec,
     rules,
     settings_rule,
+    sql_rule,
+    templates_rule,
     workflows,
 )
 from secure_gate.scanners.practices.pysource import Module, PythonSyntaxError
@@ -29,13 +31,15 @@ from secure_gate.scanners.practices.rules import Hit
 __all__ = ["PracticesScanner", "file_kind"]
 
 _PYTHON_RULES: tuple[Callable[[Module], list[Hit]], ...] = (
-    logging_rule.check, errors_rule.check, hashing_rule.check, settings_rule.check)
-_KINDS = ("python", "dockerfile", "workflow", "env", "manifest")
+    logging_rule.check, errors_rule.check, hashing_rule.check, settings_rule.check,
+    sql_rule.check, templates_rule.check)
+_KINDS = ("python", "dockerfile", "workflow", "template", "env", "manifest")
 # Tests and fixtures are not deployed: their credentials are fake, their handlers and images
 # exist to be tested. detect-secrets still reads every file for real secrets.
 TEST_CLASSES = frozenset({filekinds.TESTS, filekinds.FIXTURES})
 _BY_KIND = {filekinds.WORKFLOW: "workflow", filekinds.DOCKERFILE: "dockerfile",
-            filekinds.REQUIREMENTS: "manifest", filekinds.PYPROJECT: "manifest"}
+            filekinds.REQUIREMENTS: "manifest", filekinds.PYPROJECT: "manifest",
+            filekinds.TEMPLATE: "template"}
 
 
 def is_test_path(path: str, classes: filekinds.Classifier = filekinds.DEFAULT) -> bool:
@@ -101,7 +105,8 @@ class PracticesScanner:
                                    f"(next: {repo_file.path})")
             triggers.extend(self._python(repo_file, outcome))
         checks: dict[str, tuple[Callable[[str], list[Hit]], bool]] = {
-            "dockerfile": (dockerfile.check, True), "workflow": (workflows.check, False)}
+            "dockerfile": (dockerfile.check, True), "workflow": (workflows.check, False),
+            "template": (templates_rule.check_template, False)}
         for kind, (check, whole_line) in checks.items():
             for repo_file in groups[kind]:
                 try:

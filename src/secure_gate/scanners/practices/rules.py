@@ -15,6 +15,8 @@ FAST_HASH = "weak-password-hash"
 DEBUG_IN_SETTINGS = "debug-in-settings"
 CONTAINER_RUNS_AS_ROOT = "container-runs-as-root"
 WORKFLOW_PERMISSIONS = "workflow-permissions"
+SQL_STRING_BUILT = "sql-string-built"
+TEMPLATE_UNESCAPED = "template-unescaped"
 
 _OWASP = "https://cheatsheetseries.owasp.org/cheatsheets/"
 
@@ -48,6 +50,10 @@ RULES: dict[str, Rule] = {rule.id: rule for rule in (
     Rule(WORKFLOW_PERMISSIONS, "Workflow token permissions not limited", Severity.MEDIUM, 250,
          "https://docs.github.com/en/actions/security-guides/automatic-token-authentication"
          "#modifying-the-permissions-for-the-github_token"),
+    Rule(SQL_STRING_BUILT, "SQL built with string formatting", Severity.HIGH, 89,
+         _OWASP + "Query_Parameterization_Cheat_Sheet.html"),
+    Rule(TEMPLATE_UNESCAPED, "Template output not escaped", Severity.HIGH, 79,
+         _OWASP + "Cross_Site_Scripting_Prevention_Cheat_Sheet.html"),
 )}
 
 

@@ -1,0 +1,114 @@
+"""sql-string-built and template-unescaped: table-driven, with the near misses beside them."""
+
+from __future__ import annotations
+
+import pytest
+
+from secure_gate.model import Confidence
+from secure_gate.scanners.practices import sql_rule, templates_rule
+from tests.scanners.practices.helpers import python_hits
+
+SQL = [
+    ("f-string", 'def f(c, name):\n    c.execute(f"SELECT * FROM t WHERE n = \'{name}\'")\n',
+     [(2, "high")]),
+    ("percent via variable",
+     'def f(conn, name):\n    query = "SELECT * FROM users WHERE name = \'%s\'" % name\n'
+     '    return conn.execute(query).fetchall()\n', [(3, "high")]),
+    ("format", 'def f(c, i):\n    c.executemany("DELETE FROM t WHERE id = {}".format(i), [])\n',
+     [(2, "high")]),
+    ("plus", 'def f(c, i):\n    c.execute("UPDATE t SET a = 1 WHERE id = " + i)\n', [(2, "high")]),
+    ("plus-equals", 'def f(c, w):\n    q = "SELECT a FROM t"\n    q += " WHERE " + w\n'
+     '    c.execute(q)\n', [(4, "high")]),
+    ("django raw", 'def f(name):\n    return User.objects.raw(f"SELECT * FROM u WHERE n={name}")\n',
+     [(2, "high")]),
+    ("django extra", 'def f(qs, x):\n    return qs.extra(where=["name = \'%s\'" % x])\n',
+     [(2, "high")]),
+    ("RawSQL", 'def f(x):\n    return RawSQL("a = %s" % x, [])\n', [(2, "high")]),
+    ("sqlalchemy text", 'def f(s, n):\n    s.execute(text(f"SELECT * FROM u WHERE n = \'{n}\'"))\n',
+     [(2, "high")]),
+    ("keyword argument", 'def f(c, n):\n    c.execute(sql=f"SELECT a FROM t WHERE n={n}")\n',
+     [(2, "high")]),
+    ("constant table name", 'def f(c):\n    c.execute(f"SELECT * FROM {TABLE} WHERE a = 1")\n',
+     [(2, "low")]),
+    ("quoted identifier",
+     'def f(c, t):\n    c.execute("SELECT * FROM %s" % connection.ops.quote_name(t))\n',
+     [(2, "low")]),
+    ("placeholders", 'def f(c, ids):\n    marks = ", ".join(["?"] * len(ids))\n'
+     '    c.execute(f"SELECT * FROM t WHERE id IN ({marks})", ids)\n', [(3, "low")]),
+    ("placeholders inline", "def f(c, ids):\n"
+     "    c.execute(f\"SELECT a FROM t WHERE id IN ({', '.join('?' * len(ids))})\", ids)\n",
+     [(2, "low")]),
+    ("variable from input", 'def f(c, r):\n    name = r.GET["n"]\n'
+     '    c.execute(f"SELECT a FROM t WHERE n = {name}")\n', [(3, "high")]),
+    # Near misses: parameterised, literal, concatenated literals, not SQL, unknown origin.
+    ("parameterised", 'def f(c, n):\n    c.execute("SELECT * FROM t WHERE n = %s", (n,))\n', []),
+    ("literal", 'def f(c):\n    c.execute("SELECT 1")\n', []),
+    ("literal pieces", 'def f(c):\n    c.execute("SELECT a " + "FROM t")\n', []),
+    ("literal f-string", 'def f(c):\n    c.execute(f"SELECT 1 FROM t")\n', []),
+    ("text that is not SQL", 'def f(w, name):\n    w.text(f"Hello {name}")\n', []),
+    ("raw that is not SQL", 'def f(r, n):\n    r.raw(f"value {n}")\n', []),
+    ("a parameter", 'def f(c, query):\n    c.execute(query)\n', []),
+    ("assigned a literal", 'def f(c):\n    q = "SELECT a FROM t"\n    c.execute(q)\n', []),
+    ("assigned after the call", 'def f(c, n):\n    q = "SELECT 1"\n    c.execute(q)\n'
+     '    q = f"SELECT {n} FROM t"\n', []),
+    ("executor, not a database", 'def f(e, cmd):\n    e.execute(f"run {cmd}")\n', []),
+]
+
+
+@pytest.mark.parametrize(("source", "expected"), [(s, e) for _, s, e in SQL],
+                         ids=[i for i, _, _ in SQL])
+def test_sql_string_built(source: str, expected: list[tuple[int, str]]) -> None:
+    hits = python_hits(sql_rule.check, source)
+    assert sorted((h.line or 0, h.confidence.label) for h in hits) == expected
+
+
+def test_sql_nosec_and_message() -> None:
+    hits = python_hits(sql_rule.check, 'def f(c, n):\n    c.execute(f"SELECT {n} FROM t")\n')
+    assert "`n` is spliced into the query text" in hits[0].message
+    assert python_hits(sql_rule.check, 'def f(c, n):\n'
+                       '    c.execute(f"SELECT {n} FROM t")  # nosec\n') == []
+
+
+TEMPLATES_PY = [
+    ("aiohttp autoescape off",
+     "import aiohttp_jinja2\naiohttp_jinja2.setup(app, loader=l, autoescape=False)\n", [2]),
+    ("aiohttp default", "import aiohttp_jinja2\naiohttp_jinja2.setup(app, loader=l)\n", []),
+    ("aiohttp on", "import aiohttp_jinja2\naiohttp_jinja2.setup(app, autoescape=True)\n", []),
+    ("other setup", "setup(app, autoescape=False)\n", []),
+    ("jinja_env switched off", "app.jinja_env.autoescape = False\n", [1]),
+    ("Markup of a variable", "from markupsafe import Markup\ndef f(x):\n    return Markup(x)\n",
+     [3]),
+    ("flask.Markup of an f-string", "import flask\ndef f(x):\n"
+     "    return flask.Markup(f'<b>{x}</b>')\n", [3]),
+    ("mark_safe of a variable",
+     "from django.utils.safestring import mark_safe\ndef f(c):\n    return mark_safe(c.bio)\n",
+     [3]),
+    ("Markup of a literal", "def f():\n    return Markup('<br>')\n", []),
+    ("Markup of escaped parts", "def f(x):\n    return Markup(f'<b>{escape(x)}</b>')\n", []),
+    ("mark_safe of format_html",
+     "def f(x):\n    html = format_html('<b>{}</b>', x)\n    return mark_safe(html)\n", []),
+    ("Markup.format", "def f(x):\n    return Markup('<b>{}</b>').format(x)\n", []),
+]
+
+
+@pytest.mark.parametrize(("source", "expected"), [(s, e) for _, s, e in TEMPLATES_PY],
+                         ids=[i for i, _, _ in TEMPLATES_PY])
+def test_template_unescaped_in_python(source: str, expected: list[int]) -> None:
+    hits = python_hits(templates_rule.check, source)
+    assert sorted(h.line or 0 for h in hits) == expected
+    assert all(h.confidence is Confidence.HIGH for h in hits)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("<p>{{ comment.body|safe }}</p>", [1]),
+    ("<p>{{ comment.body | safe }}</p>\n{{ x|e }}", [1]),
+    ("{% autoescape false %}{{ x }}{% endautoescape %}", [1]),
+    ("{% autoescape off %}\n{{ x }}\n{% endautoescape %}", [1]),
+    ("{{ '<br>'|safe }}", []),
+    ("{{ body|striptags }}", []),
+    ("{{ safe_mode }}", []),
+    ("{% autoescape true %}{{ x }}{% endautoescape %}", []),
+    ("{{ a|safe }} and {{ b|safe }}", [1, 1]),
+])
+def test_template_unescaped_in_templates(text: str, expected: list[int]) -> None:
+    assert [h.line for h in templates_rule.check_template(text)] == expected
