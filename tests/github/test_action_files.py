@@ -136,3 +136,14 @@ def test_readme_documents_every_input_and_output() -> None:
         assert f"`{name}`" in section, name
     assert "permissions:" in section and "fork" in section.lower()
     assert "actions/cache" in section and "MB" in section
+
+
+def test_marketplace_limits_and_timeouts() -> None:
+    """The Marketplace cuts descriptions at 125 characters; a job without a timeout can hang
+    for six hours."""
+    description = action()["description"]
+    assert isinstance(description, str) and 0 < len(description) <= 125
+    for path in WORKFLOWS:
+        jobs = yaml.safe_load(path.read_text(encoding="utf-8"))["jobs"]
+        for name, job in jobs.items():
+            assert 0 < job.get("timeout-minutes", 0) <= 60, f"{path.name}: {name}"

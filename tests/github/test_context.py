@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -22,7 +23,7 @@ def test_defaults(tmp_path: Path) -> None:
     got = parse_inputs({}, tmp_path)
     assert got.path == tmp_path.resolve() and got.workspace == tmp_path.resolve()
     assert (got.fail_on, got.min_confidence, got.scanners, got.config) == (None,) * 4
-    assert got.comment and got.annotations and not got.no_cache
+    assert (got.comment, got.annotations) == ("on-failure", "changed") and not got.no_cache
     assert got.sarif_file is None and got.github_token == ""
 
 
@@ -68,6 +69,9 @@ def test_inputs_are_read_with_dashes_kept(tmp_path: Path) -> None:
     ("osv-url", "file:///etc/passwd", "http(s) URL"),
     ("osv-url", "ftp://x", "http(s) URL"),
     ("comment-tag", "a b", "letters, digits"),
+    ("category", "a b", "/-separated parts"),
+    ("category", "a//b", "/-separated parts"),
+    ("category", "x\u202ey", "/-separated parts"),
 ])
 def test_bad_inputs_name_the_input(tmp_path: Path, name: str, value: str, problem: str
                                    ) -> None:
@@ -175,3 +179,29 @@ def test_junk_run_id_gives_no_link(tmp_path: Path) -> None:
     ctx = read_context({"GITHUB_WORKSPACE": str(tmp_path), "GITHUB_REPOSITORY": "o/r",
                         "GITHUB_RUN_ID": "1)<script>"})
     assert ctx.run_url is None
+
+
+def _category(tmp_path: Path, **env: str) -> str:
+    base = {"GITHUB_WORKSPACE": str(tmp_path), "GITHUB_WORKFLOW": "CI / security",
+            "GITHUB_JOB": "gate", "GITHUB_ACTION": "__secure-gate_secure-gate"}
+    return read_context({**base, **env}).sarif_category
+
+
+def test_the_sarif_category_is_unique_per_workflow_job_step_and_what_is_scanned(
+        tmp_path: Path) -> None:
+    (tmp_path / "svc").mkdir()
+    first = _category(tmp_path)
+    assert re.fullmatch(r"secure-gate/CI-security/gate/[0-9a-f]{8}", first)
+    assert _category(tmp_path) == first  # stable from run to run
+    others = {_category(tmp_path, GITHUB_WORKFLOW="nightly"),
+              _category(tmp_path, GITHUB_JOB="gate-2"),
+              _category(tmp_path, GITHUB_ACTION="__secure-gate_secure-gate2"),
+              _category(tmp_path, **{"INPUT_PATH": "svc"}),
+              _category(tmp_path, **{"INPUT_SCANNERS": "bandit"})}
+    assert len(others) == 5 and first not in others
+
+
+def test_the_category_input_wins_and_hostile_names_are_made_safe(tmp_path: Path) -> None:
+    assert _category(tmp_path, **{"INPUT_CATEGORY": "/py3.12/"}) == "py3.12"
+    hostile = _category(tmp_path, GITHUB_WORKFLOW="../\u202e::error::x\n", GITHUB_JOB="")
+    assert re.fullmatch(r"secure-gate/error-x/job/[0-9a-f]{8}", hostile), hostile

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -192,6 +193,24 @@ def test_a_rate_limit_skips_the_comment_with_a_warning(vulnerable: Repo, tmp_pat
     assert run.code == 1 and not api.comments
     assert any("rate limit" in w for w in run.warnings())
     assert ("app/run.py", "5") in run.errors() and "app/run.py" in run.summary
+
+
+def test_sarif_has_the_steps_category_and_the_pr_head(vulnerable: Repo, tmp_path: Path
+                                                      ) -> None:
+    runner = Runner(tmp_path, vulnerable.root, pr_event(7), "pull_request")
+    run = step(runner, {"sarif-file": "gate.sarif", "comment": "never"})
+    assert run.code == 1
+    runs = json.loads((vulnerable.root / "gate.sarif").read_text())["runs"]
+    ids = [r["automationDetails"]["id"] for r in runs]
+    assert all(re.fullmatch(r"secure-gate/[\w.-]+/[\w.-]+/[0-9a-f]{8}/[a-z-]+/", i)
+               for i in ids), ids
+    assert len(set(ids)) == len(ids)
+    assert {r["versionControlProvenance"][0]["revisionId"] for r in runs} == {HEAD_SHA}
+    given = step(Runner(tmp_path / "given", vulnerable.root, pr_event(7), "pull_request"),
+                 {"sarif-file": "gate.sarif", "comment": "never", "category": "py3.12"})
+    assert given.code == 1
+    runs = json.loads((vulnerable.root / "gate.sarif").read_text())["runs"]
+    assert runs[0]["automationDetails"]["id"] == "py3.12/bandit/"
 
 
 def test_someone_elses_marked_comment_is_not_touched(vulnerable: Repo, tmp_path: Path,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import json
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
@@ -231,3 +232,33 @@ def test_suppression_reason_is_shown_not_run() -> None:
                            suppression=Suppression("baseline", "\u202eevil\nx"))
     (result,) = _log(samples.report([made]))["runs"][0]["results"]
     assert result["suppressions"][0]["justification"] == "baseline: \\u202eevil\\x0ax"
+
+
+def test_the_category_prefixes_every_runs_automation_id(shared_dir: Path) -> None:
+    text = render_sarif(samples.scanner_errors(), category="secure-gate/ci/gate/1a2b3c4d")
+    log = json.loads(text)
+    assert [r["automationDetails"]["id"] for r in log["runs"]] == [
+        "secure-gate/ci/gate/1a2b3c4d/bandit/", "secure-gate/ci/gate/1a2b3c4d/pip-audit/",
+        "secure-gate/ci/gate/1a2b3c4d/detect-secrets/"]
+    validate_schema(log, shared_dir)
+    assert github_problems(text) == []
+    nothing_ran = samples.report([], skipped=samples.SCANNERS)
+    (own,) = json.loads(render_sarif(nothing_ran, category="a/b"))["runs"]
+    assert own["automationDetails"]["id"] == "a/b/"
+
+
+@pytest.mark.parametrize("category", ["", "a//b", "/a", "a/", "a b", "a\nb", "x" * 201,
+                                      "../x/\u202e"])
+def test_a_category_that_is_not_path_like_is_refused(category: str) -> None:
+    with pytest.raises(ValueError, match="not a SARIF category"):
+        sarif_document(samples.empty(), category=category)
+
+
+def test_provenance_names_the_repository_and_commit_only_when_both_are_plain() -> None:
+    runs = _log(samples.every_severity())["runs"]
+    assert all(r["versionControlProvenance"] == [{
+        "repositoryUri": samples.REPOSITORY_URL, "revisionId": samples.COMMIT}] for r in runs)
+    unlinked = _log(samples.report([], links=False))["runs"]
+    assert all("versionControlProvenance" not in r for r in unlinked)
+    odd = replace(samples.every_severity(), repository_url="javascript:alert(1)")
+    assert all("versionControlProvenance" not in r for r in _log(odd)["runs"])

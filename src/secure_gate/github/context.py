@@ -12,6 +12,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from secure_gate.errors import UsageError
+from secure_gate.github import category
 from secure_gate.github.inputs import Inputs, parse_inputs
 
 _SHA = re.compile(r"[0-9a-f]{40}(?:[0-9a-f]{24})?")
@@ -60,6 +61,7 @@ class GitHubContext:
     summary_file: Path | None = None
     run_id: str | None = None
     actor: str = ""
+    sarif_category: str = "secure-gate"  # the category input, else one unique to this step
 
     @property
     def repository_url(self) -> str | None:
@@ -155,9 +157,10 @@ def read_context(environ: Mapping[str, str]) -> GitHubContext:
         raise UsageError(f"GITHUB_REPOSITORY: expected owner/name, got {repository!r}")
     api_url = _service_url(environ, "GITHUB_API_URL", "https://api.github.com")
     run_id = environ.get("GITHUB_RUN_ID", "")
+    inputs = parse_inputs(environ, workspace)
     return GitHubContext(
         workspace=workspace,
-        inputs=parse_inputs(environ, workspace),
+        inputs=inputs,
         event=read_event(environ),
         repository=repository,
         server_url=_service_url(environ, "GITHUB_SERVER_URL", "https://github.com"),
@@ -168,4 +171,9 @@ def read_context(environ: Mapping[str, str]) -> GitHubContext:
         summary_file=_file_command(environ, "GITHUB_STEP_SUMMARY"),
         run_id=run_id if _RUN_ID.fullmatch(run_id) else None,
         actor=environ.get("GITHUB_ACTOR", ""),
+        sarif_category=inputs.category or category.default(
+            environ.get("GITHUB_WORKFLOW", ""), environ.get("GITHUB_JOB", ""),
+            environ.get("GITHUB_ACTION", ""),
+            (inputs.path.relative_to(inputs.workspace).as_posix(),
+             ",".join(inputs.scanners or ()), inputs.config or "")),
     )

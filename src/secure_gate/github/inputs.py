@@ -43,6 +43,7 @@ class Inputs:
     osv_url: str | None = None
     advisory_db: str | None = None
     sarif_file: str | None = None
+    category: str | None = None  # SARIF category; None: one made from the run (context.py)
     json_file: str | None = None
     markdown_file: str | None = None
     comment: str = "on-failure"
@@ -183,6 +184,15 @@ def _url(value: str) -> str | None:
     return value
 
 
+def _category(value: str) -> str | None:
+    from secure_gate.github import category
+
+    try:
+        return category.given(value)
+    except ValueError as exc:
+        raise InputError("category", str(exc)) from None
+
+
 def parse_inputs(environ: Mapping[str, str], workspace: Path) -> Inputs:
     """Read and validate every input; the first bad one raises :class:`InputError`."""
     tag = raw(environ, "comment-tag") or "default"
@@ -202,6 +212,7 @@ def parse_inputs(environ: Mapping[str, str], workspace: Path) -> Inputs:
         osv_url=_url(raw(environ, "osv-url")),
         advisory_db=existing_path(workspace, raw(environ, "advisory-db"), "advisory-db"),
         sarif_file=report_file(workspace, raw(environ, "sarif-file"), "sarif-file"),
+        category=_category(raw(environ, "category")),
         json_file=report_file(workspace, raw(environ, "json-file"), "json-file"),
         markdown_file=report_file(workspace, raw(environ, "markdown-file"), "markdown-file"),
         comment=_mode(raw(environ, "comment"), "comment", COMMENT_MODES, "on-failure",

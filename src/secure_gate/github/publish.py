@@ -84,7 +84,7 @@ def _report_files(ctx: GitHubContext, report: Report, console: Console,
         try:
             if kind == "sarif":
                 from secure_gate.report.sarif import sarif_document
-                rendered = sarif_document(report)
+                rendered = sarif_document(report, category=ctx.sarif_category)
             elif kind == "markdown":
                 from secure_gate.report.markdown import markdown_document
                 rendered = markdown_document(report)

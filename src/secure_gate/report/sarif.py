@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -38,20 +39,37 @@ class SarifLimits:
     gzip_bytes: int = 9_500_000
 
 
-def render_sarif(report: Report) -> str:
+DEFAULT_CATEGORY = "secure-gate"
+# A category as code scanning takes it (upload-sarif's ``category``): path-like, printable.
+_CATEGORY = re.compile(r"[A-Za-z0-9_.~@+=:-]+(?:/[A-Za-z0-9_.~@+=:-]+)*")
+_REPOSITORY_URL = re.compile(r"https://[A-Za-z0-9.-]+(?::[0-9]{1,5})?(?:/[A-Za-z0-9._-]+)+")
+_COMMIT = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
+
+
+def valid_category(category: str) -> bool:
+    """True for a category such as ``secure-gate/ci/gate/3f2a`` (no empty segment)."""
+    return len(category) <= 200 and bool(_CATEGORY.fullmatch(category))
+
+
+def render_sarif(report: Report, *, category: str = DEFAULT_CATEGORY) -> str:
     """The report as a SARIF 2.1.0 log that GitHub code scanning accepts."""
-    return sarif_document(report).text
+    return sarif_document(report, category=category).text
 
 
-def sarif_document(report: Report, limits: SarifLimits | None = None) -> Rendered:
+def sarif_document(report: Report, limits: SarifLimits | None = None, *,
+                   category: str = DEFAULT_CATEGORY) -> Rendered:
     """The SARIF log, plus a notice for each thing cut to stay within ``limits``.
 
     A run is written for every scanner that ran (``ok`` or ``error``), even with no
     results, because code scanning closes an alert only when a run of its category is
     uploaded without it. Skipped scanners get no run, so their alerts stay as they were.
     Cuts drop the findings at the end of the report's order: the least severe first,
-    blocking ones last.
+    blocking ones last. Each run's ``automationDetails.id`` is ``<category>/<scanner>/``,
+    so uploads of other workflows, jobs or matrix legs (other categories) never close
+    each other's alerts.
     """
+    if not valid_category(category):
+        raise ValueError(f"not a SARIF category: {category!r}")
     limits = limits or SarifLimits()
     notices: list[str] = []
     ran = [s for s in report.scanners if s.status is not Status.SKIPPED]
@@ -68,18 +86,19 @@ def sarif_document(report: Report, limits: SarifLimits | None = None) -> Rendere
             per_run[finding.scanner] += 1
             if per_run[finding.scanner] <= limits.results_per_run:
                 kept.append(finding)
-    text = _dump(report, ran, kept, per_run, limits)
+    text = _dump(report, ran, kept, per_run, limits, category)
     if _gzipped(text) > limits.gzip_bytes:
         # Binary search for the longest prefix of findings that fits.
         low, high = 0, len(kept) - 1
         while low < high:
             middle = (low + high + 1) // 2
-            if _gzipped(_dump(report, ran, kept[:middle], per_run, limits)) <= limits.gzip_bytes:
+            if _gzipped(_dump(report, ran, kept[:middle], per_run, limits, category)
+                        ) <= limits.gzip_bytes:
                 low = middle
             else:
                 high = middle - 1
         kept = kept[:low]
-        text = _dump(report, ran, kept, per_run, limits)
+        text = _dump(report, ran, kept, per_run, limits, category)
     dropped = sum(per_run.values()) - len(kept)
     if dropped:
         notices.append(f"SARIF truncated: {_cut_message(dropped, limits)}")
@@ -97,13 +116,18 @@ def _gzipped(text: str) -> int:
 
 
 def _dump(report: Report, ran: Sequence[ScannerResult], kept: Sequence[Finding],
-          totals: Counter[str], limits: SarifLimits) -> str:
+          totals: Counter[str], limits: SarifLimits, category: str) -> str:
     by_scanner: dict[str, list[Finding]] = {s.name: [] for s in ran}
     for finding in kept:
         by_scanner[finding.scanner].append(finding)
-    runs = [_run(report, s, by_scanner[s.name], totals[s.name], limits) for s in ran]
+    runs = [_run(report, s, by_scanner[s.name], totals[s.name], limits, category)
+            for s in ran]
     if not runs:
-        runs = [_own_run(report)]
+        runs = [_own_run(report, category)]
+    provenance = _provenance(report)
+    if provenance:
+        for run in runs:
+            run["versionControlProvenance"] = provenance
     log = {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": runs}
     return json.dumps(log, indent=2, ensure_ascii=True) + "\n"
 
@@ -125,8 +149,16 @@ def _notification(level: str, descriptor: str, text: str) -> dict[str, Any]:
             "message": {"text": bounded(text, MAX_TEXT, sarif_text)}}
 
 
+def _provenance(report: Report) -> list[dict[str, str]]:
+    """The repository and commit analysed (the PR head in the Action), when both are plain."""
+    url, commit = report.repository_url, report.commit
+    if url and commit and _REPOSITORY_URL.fullmatch(url) and _COMMIT.fullmatch(commit):
+        return [{"repositoryUri": url, "revisionId": commit}]
+    return []
+
+
 def _run(report: Report, result: ScannerResult, findings: list[Finding], total: int,
-         limits: SarifLimits) -> dict[str, Any]:
+         limits: SarifLimits, category: str) -> dict[str, Any]:
     grouped: dict[str, list[Finding]] = {}
     for finding in findings:
         grouped.setdefault(finding.rule, []).append(finding)
@@ -148,7 +180,7 @@ def _run(report: Report, result: ScannerResult, findings: list[Finding], total: 
     return {
         "tool": {"driver": _driver(result.name, result.version,
                                    [rule_descriptor(r, grouped[r]) for r in ids])},
-        "automationDetails": {"id": f"secure-gate/{result.name}/"},
+        "automationDetails": {"id": f"{category}/{result.name}/"},
         "invocations": [invocation],
         "results": [_result(f, index[f.rule]) for f in findings],
         "properties": {"secureGateVersion": report.tool_version,
@@ -156,11 +188,11 @@ def _run(report: Report, result: ScannerResult, findings: list[Finding], total: 
     }
 
 
-def _own_run(report: Report) -> dict[str, Any]:
+def _own_run(report: Report, category: str) -> dict[str, Any]:
     """With no scanner run at all, one empty run of the gate itself keeps the log valid."""
     return {
         "tool": {"driver": _driver(None, report.tool_version, [])},
-        "automationDetails": {"id": "secure-gate/"},
+        "automationDetails": {"id": f"{category}/"},
         "invocations": [{"executionSuccessful": True}],
         "results": [],
     }
