@@ -160,6 +160,7 @@ def collect(config: Config, options: RunOptions) -> Collected:
                             max_file_size=config.max_file_size, listing=options.listing)
     results: dict[str, ScannerResult] = {}
     classes = filekinds.Classifier(config.paths)
+    lenient = frozenset(c for c, p in config.classes.items() if p.parse_errors == "notice")
     threads: list[threading.Thread] = []
     progress = options.progress or Progress(None)
     pool = early
@@ -189,7 +190,7 @@ def collect(config: Config, options: RunOptions) -> Collected:
             return ScanJob(root=fileset.root, files=missing, fileset=fileset,
                            options=scanner_options, jobs=max(1, options.jobs),
                            deadline=time.monotonic() + timeout, cache_dir=options.cache_dir,
-                           pool=pool, classes=classes)
+                           pool=pool, classes=classes, lenient=lenient)
 
         def scan_missing(job: ScanJob) -> ScanOutcome:
             if not job.files and store is not None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -67,14 +67,22 @@ def _read(repo_file: RepoFile) -> str:
 
 
 def inventory(chosen: Sequence[RepoFile], available: Mapping[str, RepoFile],
-              root: Path) -> Inventory:
+              root: Path, lenient: Callable[[str], bool] = lambda path: False) -> Inventory:
     """Read ``chosen`` manifests and the requirements files they include.
 
     An include is followed only when it names a file of this scan inside the repository
     (``available``, the walk's files): a target outside the repository, a URL or an
-    excluded file is listed in the notes, a missing one is an error.
+    excluded file is listed in the notes, a missing one is an error. A manifest for which
+    ``lenient(path)`` is true (test data) that cannot be read or parsed is a note instead.
     """
     out = Inventory()
+
+    def problem(path: str, message: str) -> None:
+        if lenient(path):
+            out.notes.append(f"{message} (test data, not audited: a notice, not a failure)")
+        else:
+            out.errors.append(message)
+
     queue: deque[tuple[RepoFile, str]] = deque()
     queued: set[str] = set()
     for repo_file in sorted(chosen, key=lambda f: f.path):
@@ -87,12 +95,13 @@ def inventory(chosen: Sequence[RepoFile], available: Mapping[str, RepoFile],
         try:
             text = _read(repo_file)
         except ValueError as exc:
-            out.errors.append(f"{repo_file.path} {exc}")
+            problem(repo_file.path, f"{repo_file.path} {exc}")
             continue
         manifest = parse_manifest(text, repo_file.path, kind)
         out.manifests.append(repo_file.path)
         out.dependencies.extend(manifest.dependencies)
-        out.errors.extend(manifest.errors)
+        for error in manifest.errors:
+            problem(repo_file.path, error)
         for include in manifest.includes:
             where = f"{include.path}:{include.line}"
             target = include.target or ""
@@ -112,5 +121,5 @@ def inventory(chosen: Sequence[RepoFile], available: Mapping[str, RepoFile],
                 out.notes.append(f"{where}: not followed: {resolved} is excluded from this "
                                  "scan or not a regular file")
             else:
-                out.errors.append(f"{where}: {include.text}: {resolved} does not exist")
+                problem(include.path, f"{where}: {include.text}: {resolved} does not exist")
     return out

@@ -28,6 +28,12 @@ class ScanJob:
     cache_dir: Path | None = None
     pool: WorkerPool | None = None
     classes: filekinds.Classifier = filekinds.DEFAULT  # the path classes of the config
+    # Classes whose unparsable files are notices (config `classes.<c>.parse-errors: notice`).
+    lenient: frozenset[str] = frozenset({filekinds.TESTS, filekinds.FIXTURES})
+
+    def parse_error_is_notice(self, path: str) -> bool:
+        """True when a file at ``path`` that cannot be parsed is test data: a notice."""
+        return self.classes(path) in self.lenient
 
     def remaining(self) -> float:
         """Seconds left before the scanner's timeout (at least a little)."""

@@ -34,6 +34,13 @@ class Outcome:
     notes: list[str] = field(default_factory=list)
     files: int = 0
 
+    def problem(self, path: str, message: str, lenient: Callable[[str], bool]) -> None:
+        """An error, or a note when the file at ``path`` is test data (``lenient``)."""
+        if lenient(path):
+            self.notes.append(f"{message} (test data, not checked: a notice, not a failure)")
+        else:
+            self.errors.append(message)
+
 
 def compiled_input(path: str, exists: Callable[[str], bool]) -> bool:
     """True for a pip-compile input (``x.in``) whose compiled ``x.txt`` sits beside it: the
@@ -111,7 +118,8 @@ def _unhashed(path: str, pinned: list[RequirementLine], require_hashes: bool) ->
 
 def check(chosen: Sequence[RepoFile], available: Mapping[str, RepoFile],
           read: Callable[[RepoFile], str], *, require_hashes: bool,
-          exists: Callable[[str], bool]) -> Outcome:
+          exists: Callable[[str], bool],
+          lenient: Callable[[str], bool] = lambda path: False) -> Outcome:
     """Check ``chosen`` requirements files and every file they include.
 
     An include is followed when it names a file of this scan; one outside the repository,
@@ -138,7 +146,7 @@ def check(chosen: Sequence[RepoFile], available: Mapping[str, RepoFile],
         try:
             parsed[repo_file.path] = lines = parse_requirements(read(repo_file), repo_file.path)
         except ValueError as exc:
-            out.errors.append(f"{repo_file.path} {exc}")
+            out.problem(repo_file.path, f"{repo_file.path} {exc}", lenient)
             continue
         for req in lines:
             where = f"{req.path}:{req.line}"
@@ -183,7 +191,8 @@ def check(chosen: Sequence[RepoFile], available: Mapping[str, RepoFile],
         pinned: list[RequirementLine] = []
         for req in parsed[path]:
             if req.kind == "invalid":
-                out.errors.append(f"{path}:{req.line}: cannot read `{req.text}`: {req.error}")
+                out.problem(path, f"{path}:{req.line}: cannot read `{req.text}`: {req.error}",
+                            lenient)
                 continue
             problem = check_line(req, constrained.get(find(path), set()))
             if problem is not None:

@@ -125,7 +125,8 @@ class PipAuditScanner:
         """Read the manifests, audit each distinct exact pin once, report every line."""
         if self.version() is None:
             raise ScannerError("pip-audit is not installed in secure-gate's environment")
-        found = discover.inventory(job.files, job.fileset.by_path(), job.root)
+        found = discover.inventory(job.files, job.fileset.by_path(), job.root,
+                                   lenient=job.parse_error_is_notice)
         outcome = ScanOutcome(files_scanned=len(found.manifests), errors=list(found.errors))
         auditable = [d for d in found.dependencies if d.version is not None]
         pins = {p for d in auditable if (p := findings.pin_of(d)) is not None}
