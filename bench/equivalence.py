@@ -5,9 +5,9 @@
 
 For every text file under the folders:
 * detect-secrets: its stock per-line loop against secure-gate's fast loop
-  (secure_gate/workers/secrets_fast.py), in one process, same settings;
+  (secure_gate/scanners/detect_secrets/fast.py), in one process, same settings;
 * bandit (``*.py``): ``bandit -f json`` run as a command against bandit's manager run the way
-  secure-gate's workers run it (secure_gate/workers/bandit_task.py).
+  secure-gate's workers run it (secure_gate/scanners/bandit/worker.py).
 Prints the counts and every difference; exits 1 if there is any.
 """
 
@@ -27,7 +27,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "src"))
 
-from secure_gate.workers import bandit_task, secrets_task  # noqa: E402
+from secure_gate.scanners.bandit import worker as bandit_task  # noqa: E402
+from secure_gate.scanners.detect_secrets import worker as secrets_task  # noqa: E402
 
 # bandit's published test corpus (examples/) ships in its sdist on PyPI.
 BANDIT_URL = ("https://files.pythonhosted.org/packages/aa/c3/"

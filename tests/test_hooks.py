@@ -37,11 +37,11 @@ def test_committed_native_hooks_match(tmp_path: Path) -> None:
 
 
 def test_every_scanner_has_a_hook_and_the_contract_ids_exist() -> None:
-    ids = [spec.id for spec in hooks.hook_specs()]
+    ids = [spec.id for spec, _ in hooks.hook_specs()]
     assert len(ids) == len(SCANNERS) + 1
     assert {"secure-gate", "secure-gate-bandit", "secure-gate-secrets"} <= set(ids)
     for name in ("pip-audit", "pins"):
-        assert hooks.BY_SCANNER[name].id == f"secure-gate-{name}"
+        assert hooks.by_scanner()[name].id == f"secure-gate-{name}"
 
 
 def test_pre_commit_validates_the_manifest() -> None:
@@ -74,7 +74,7 @@ def matches(spec: hooks.HookSpec, path: str) -> bool:
     ],
 )
 def test_hook_file_filters(scanner: str, must: list[str], must_not: list[str]) -> None:
-    spec = hooks.BY_SCANNER[scanner]
+    spec = hooks.by_scanner()[scanner]
     for path in must:
         assert matches(spec, path), path
     for path in must_not:
@@ -204,7 +204,7 @@ def pre_commit_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def user_config(url: str, rev: str, args: list[str] | None) -> str:
     hooks_yaml = "".join(f"      - id: {spec.id}\n"
                          + (f"        args: {json.dumps(args)}\n" if args is not None else "")
-                         for spec in hooks.hook_specs())
+                         for spec, _ in hooks.hook_specs())
     # The files under test only: the config's own `rev:` SHA is a known false positive of
     # detect-secrets' hex-entropy detector, not what these hooks are tested on.
     return (f"exclude: '^(\\.pre-commit-config\\.yaml|\\.secure-gate\\.yml|\\.osv/.*)$'\n"
@@ -244,7 +244,7 @@ def test_pre_commit_run_at_a_commit_with_and_without_args(
     repo = make_hook_repo(make_repo, files, user_config(url, rev, args))
     code, output = pre_commit_run(repo, pre_commit_home)
     status = hook_status(output)
-    names = {spec.id: spec.name for spec in hooks.hook_specs()}
+    names = {spec.id: spec.name for spec, _ in hooks.hook_specs()}
     if expected is not None:
         assert status == {name: expected for name in names.values()}, output[-4000:]
         assert (code != 0) == (expected == "Failed")

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from secure_gate.progress import Progress
+from secure_gate.scanners.detect_secrets import worker as secrets_task
 from secure_gate.workers import pool as pool_module
-from secure_gate.workers import secrets_task
 from secure_gate.workers.pool import WorkerError, WorkerPool
 from tests import secrets_corpus as fake
 
@@ -47,6 +47,9 @@ uuid = "3fa85f64-5717-4562-b3fc-2c963f66afa6"
 }
 
 
+BANDIT = "secure_gate.scanners.bandit.worker"
+
+
 def scan(folder: Path, fast: bool) -> dict[str, object]:
     secrets_task._CONFIGURED.clear()
     files = [str(folder / name) for name in CORPUS]
@@ -74,7 +77,7 @@ def test_fast_loop_only_for_the_versions_it_was_compared_with(
         monkeypatch: pytest.MonkeyPatch, version: str, fast: bool) -> None:
     from detect_secrets.core import scan as ds_scan
 
-    from secure_gate.workers import secrets_fast
+    from secure_gate.scanners.detect_secrets import fast as secrets_fast
 
     monkeypatch.setattr("detect_secrets.__version__.VERSION", version)
     try:
@@ -126,9 +129,9 @@ def test_pool_runs_batches_and_replaces_a_crashed_worker(tmp_path: Path) -> None
     pool = WorkerPool(tmp_path, 1)
     try:
         deadline = time.monotonic() + 60
-        good = pool.submit("bandit", {"files": [str(tmp_path / "a.py")]}, deadline)
+        good = pool.submit(BANDIT, {"files": [str(tmp_path / "a.py")]}, deadline)
         bad = pool.submit("nonsense", {}, deadline)
-        again = pool.submit("bandit", {"files": [str(tmp_path / "a.py")]}, deadline)
+        again = pool.submit(BANDIT, {"files": [str(tmp_path / "a.py")]}, deadline)
         assert {r["test_id"] for r in good.result()["results"]} == {"B403", "B301"}
         with pytest.raises(WorkerError, match="KeyError"):
             bad.result()
@@ -144,7 +147,7 @@ def test_pool_kills_a_worker_that_overruns(tmp_path: Path,
     pool = WorkerPool(tmp_path, 1)
     try:
         started = time.monotonic()
-        future = pool.submit("bandit", {"files": []}, time.monotonic() + 1)
+        future = pool.submit(BANDIT, {"files": []}, time.monotonic() + 1)
         with pytest.raises(WorkerError, match="timed out"):
             future.result(timeout=30)
         assert time.monotonic() - started < 20
@@ -157,8 +160,8 @@ def test_pool_reports_a_worker_that_cannot_start(tmp_path: Path,
     monkeypatch.setattr(pool_module, "worker_command", lambda: [str(tmp_path / "missing")])
     pool = WorkerPool(tmp_path, 2)
     try:
-        pool.prestart(["bandit"])
-        future = pool.submit("bandit", {"files": []}, time.monotonic() + 10)
+        pool.prestart([BANDIT])
+        future = pool.submit(BANDIT, {"files": []}, time.monotonic() + 10)
         with pytest.raises(WorkerError, match="could not start a worker"):
             future.result(timeout=30)
     finally:
@@ -168,7 +171,7 @@ def test_pool_reports_a_worker_that_cannot_start(tmp_path: Path,
 def test_pool_size_is_the_jobs_limit(tmp_path: Path) -> None:
     pool = WorkerPool(tmp_path, 2)
     try:
-        futures = [pool.submit("bandit", {"files": []}, time.monotonic() + 60)
+        futures = [pool.submit(BANDIT, {"files": []}, time.monotonic() + 60)
                    for _ in range(6)]
         for future in futures:
             future.result()
@@ -207,9 +210,9 @@ def test_progress_escapes_scanner_names() -> None:
 def test_a_limited_tool_never_runs_in_more_workers_than_its_limit(tmp_path: Path) -> None:
     (tmp_path / "a.py").write_text("x = 1\n")
     busy: list[int] = []
-    pool = WorkerPool(tmp_path, 2, limits={"bandit": 1})
+    pool = WorkerPool(tmp_path, 2, limits={BANDIT: 1})
     try:
-        futures = [pool.submit("bandit", {"files": [str(tmp_path / "a.py")]},
+        futures = [pool.submit(BANDIT, {"files": [str(tmp_path / "a.py")]},
                                time.monotonic() + 60) for _ in range(6)]
         for future in futures:
             future.result()

@@ -6,26 +6,20 @@ import argparse
 import os
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from secure_gate import __version__
-from secure_gate.config import FAIL_ON_CHOICES, Config, parse_fail_on
+from secure_gate.config import FAIL_ON_CHOICES
 from secure_gate.errors import EXIT_SCANNER_ERROR, EXIT_USAGE, GateError, UsageError
-from secure_gate.model import Confidence, Report
+from secure_gate.model import Report
 from secure_gate.progress import Progress
 from secure_gate.redact import redact
 from secure_gate.report.escape import terminal
+from secure_gate.request import ScanRequest
 
 if TYPE_CHECKING:
     from secure_gate.workers.pool import WorkerPool
-from secure_gate.report.rendered import Rendered
-
-# Scanner names from the contract; each is registered when its issue lands.
-CONTRACT_SCANNERS = ("bandit", "pip-audit", "detect-secrets", "pins")
-# Options of the contract whose feature has not landed yet: a clear usage error, not a no-op.
-NOT_YET: dict[str, str] = {}
 
 
 class _Parser(argparse.ArgumentParser):
@@ -35,18 +29,12 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _scanner_list(value: str) -> tuple[str, ...]:
-    from secure_gate.scanners import SCANNERS
+    from secure_gate.request import scanner_names
 
-    names = tuple(dict.fromkeys(n.strip() for n in value.split(",") if n.strip()))
-    if not names:
-        raise argparse.ArgumentTypeError("name at least one scanner")
-    for name in names:
-        if name not in SCANNERS:
-            if name in CONTRACT_SCANNERS:
-                raise argparse.ArgumentTypeError(f"scanner {name!r} is not yet supported")
-            raise argparse.ArgumentTypeError(
-                f"unknown scanner {name!r} (known: {', '.join(SCANNERS)})")
-    return names
+    try:
+        return scanner_names(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _positive_int(value: str) -> int:
@@ -76,13 +64,19 @@ def add_scan_options(parser: argparse.ArgumentParser) -> None:
                         help="findings already present at REF do not block")
     parser.add_argument("--baseline", metavar="FILE",
                         help="findings recorded in FILE are suppressed")
-    parser.add_argument("--osv-url", metavar="URL", help="OSV-compatible vulnerability API")
-    parser.add_argument("--advisory-db", metavar="PATH",
-                        help="offline OSV export (zip or folder of OSV JSON)")
+    from secure_gate.request import flags
+
+    for flag_name, (_scanner, flag) in flags().items():  # scanners declare their own flags
+        parser.add_argument(f"--{flag_name}", metavar=flag.metavar, help=flag.help,
+                            dest=_flag_dest(flag_name))
     parser.add_argument("--jobs", type=_positive_int, metavar="N",
                         help="worker processes (default: all cores)")
     parser.add_argument("--no-cache", action="store_true", help="do not use the result cache")
     parser.add_argument("--cache-dir", metavar="DIR", help="where cached results live")
+
+
+def _flag_dest(flag_name: str) -> str:
+    return "flag_" + flag_name.replace("-", "_")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -93,9 +87,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     scan = sub.add_parser("scan", help="scan the repository in the current directory")
     add_scan_options(scan)
-    scan.add_argument("--json", metavar="FILE", help="also write the JSON report here")
-    scan.add_argument("--sarif", metavar="FILE", help="also write SARIF 2.1.0 here")
-    scan.add_argument("--markdown", metavar="FILE", help="also write a markdown summary here")
+    from secure_gate.report.formats import FORMATS
+
+    for fmt in FORMATS.values():
+        scan.add_argument(fmt.flag, metavar="FILE", help=fmt.help, dest=f"format_{fmt.name}")
     scan.add_argument("--color", choices=("auto", "always", "never"), default="auto",
                       help="colour the text output (default: auto, honouring NO_COLOR)")
     sub.add_parser("github", help="the GitHub Action's entry point (reads INPUT_* and "
@@ -127,24 +122,29 @@ def _use_colour(choice: str) -> bool:
     return sys.stdout.isatty()
 
 
-def load_config(args: argparse.Namespace, root: Path) -> Config:
-    """The config file's settings with the command line's on top (flags win)."""
-    from dataclasses import replace
+def scan_request(args: argparse.Namespace, root: Path) -> ScanRequest:
+    """The engine's request for ``scan``, ``hook`` and ``baseline`` arguments."""
+    from secure_gate import cache
+    from secure_gate.request import flag_options, flags
 
-    from secure_gate import config
-
-    loaded = config.load(root, args.config)
-    if args.fail_on:
-        loaded = replace(loaded, fail_on=parse_fail_on(args.fail_on))
-    if args.min_confidence:
-        loaded = replace(loaded, min_confidence=Confidence.parse(args.min_confidence))
-    return loaded
-
-
-def _check_not_yet(args: argparse.Namespace) -> None:
-    for attr, flag in NOT_YET.items():
-        if getattr(args, attr, None):
-            raise UsageError(f"{flag} is not yet supported by this version of secure-gate")
+    values = {name: getattr(args, _flag_dest(name)) for name in flags()}
+    if args.no_cache:
+        cache_dir = None
+    else:
+        cache_dir = Path(args.cache_dir) if args.cache_dir else cache.default_dir()
+    return ScanRequest(
+        root=root,
+        paths=tuple(args.paths),
+        config_file=args.config,
+        scanners=args.scanners,
+        fail_on=args.fail_on,
+        min_confidence=args.min_confidence,
+        diff_base=args.diff_base,
+        baseline=args.baseline,
+        scanner_options=flag_options(values, root),
+        jobs=args.jobs or (os.cpu_count() or 1),
+        cache_dir=cache_dir,
+    )
 
 
 def _writable(path: str | None, flag: str) -> None:
@@ -155,95 +155,28 @@ def _writable(path: str | None, flag: str) -> None:
         raise UsageError(f"{flag} {path}: folder {parent} does not exist")
 
 
-def write_file(path: str, text: str) -> None:
-    """Write a report atomically (a reader never sees half a file)."""
-    target = Path(path)
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, target)
+def run_scan(request: ScanRequest, pool: WorkerPool | None = None) -> Report:
+    """Scan with a progress line on a terminal."""
+    from secure_gate import engine
 
-
-def run_scan(args: argparse.Namespace, pool: WorkerPool | None = None) -> Report:
-    """Build run options from parsed arguments and scan."""
-    from secure_gate import run
-
-    root = Path.cwd()
-    config = load_config(args, root)
-    options = run.RunOptions(
-        root=root,
-        paths=tuple(args.paths),
-        scanners=args.scanners,
-        jobs=args.jobs or (os.cpu_count() or 1),
-        baseline=baseline_counts(args.baseline or config.baseline, root),
-        diff_base=args.diff_base,
-        scanner_options=scanner_options(args, root),
-        cache_dir=cache_dir(args),
-        pool=pool,
-    )
     with Progress.for_terminal(sys.stderr) as progress:
-        return run.scan(config, replace(options, progress=progress))
-
-
-def cache_dir(args: argparse.Namespace) -> Path | None:
-    """Where per-file results are cached (None with --no-cache)."""
-    from secure_gate import cache
-
-    if args.no_cache:
-        return None
-    folder = Path(args.cache_dir) if args.cache_dir else cache.default_dir()
-    cache.check_folder(folder, Path.cwd())  # never a folder a commit can fill
-    return folder
-
-
-def scanner_options(args: argparse.Namespace, root: Path) -> dict[str, dict[str, Any]]:
-    """Scanner options given as flags; they win over the config file's."""
-    if not (args.osv_url or args.advisory_db):
-        return {}  # nothing to import: a hook on one file stays light
-    from secure_gate.scanners.pip_audit import command_line_options
-
-    return command_line_options(args.osv_url, args.advisory_db, root)
-
-
-def baseline_counts(path: str | None, root: Path) -> dict[str, int] | None:
-    """The accepted fingerprints of ``--baseline`` (or the config's), if one is named."""
-    if path is None:
-        return None
-    from secure_gate import baseline
-
-    return dict(baseline.load(path if os.path.isabs(path) else str(root / path)))
+        return engine.scan(request, progress=progress, pool=pool)
 
 
 def _cmd_scan(args: argparse.Namespace) -> int:
-    from secure_gate.report.json import render_json
+    from secure_gate.report import formats
     from secure_gate.report.text import TextOptions, render_text
 
-    _check_not_yet(args)
-    for path, flag in ((args.json, "--json"), (args.sarif, "--sarif"),
-                       (args.markdown, "--markdown")):
-        _writable(path, flag)
-    report = run_scan(args)
+    wanted = {name: path for name in formats.FORMATS
+              if (path := getattr(args, f"format_{name}")) is not None}
+    for name, path in wanted.items():
+        _writable(path, formats.FORMATS[name].flag)
+    report = run_scan(scan_request(args, Path.cwd()))
     sys.stdout.write(render_text(report, TextOptions(colour=_use_colour(args.color))))
     sys.stdout.flush()
-    if args.json:
-        write_file(args.json, render_json(report))
-    notices: list[str] = []
-    if args.sarif:
-        from secure_gate.report.sarif import sarif_document
-
-        notices += _write_rendered(args.sarif, sarif_document(report))
-    if args.markdown:
-        from secure_gate.report.markdown import markdown_document
-
-        notices += _write_rendered(args.markdown, markdown_document(report))
-    for notice in notices:
+    for notice in formats.write(report, wanted):
         print(f"secure-gate: {terminal(notice)}", file=sys.stderr)
     return report.exit_code
-
-
-def _write_rendered(path: str, rendered: Rendered) -> tuple[str, ...]:
-    """Write a size-limited report; its notices (what was cut) go to stderr."""
-    write_file(path, rendered.text)
-    return rendered.notices
 
 
 def _cmd_github(args: argparse.Namespace) -> int:
@@ -259,10 +192,10 @@ def _cmd_baseline(args: argparse.Namespace) -> int:
     """Write the current findings as a baseline; refuse when a scanner did not complete."""
     from secure_gate import baseline
     from secure_gate.model import Status
+    from secure_gate.report.formats import write_text
 
-    _check_not_yet(args)
     _writable(args.output, "--output")
-    report = run_scan(args)
+    report = run_scan(scan_request(args, Path.cwd()))
     failed = [s.name for s in report.scanners if s.status is Status.ERROR]
     if failed:
         for result in report.scanners:
@@ -272,7 +205,7 @@ def _cmd_baseline(args: argparse.Namespace) -> int:
         print(f"secure-gate: not writing a baseline from an incomplete scan "
               f"({', '.join(failed)} did not complete)", file=sys.stderr)
         return EXIT_SCANNER_ERROR
-    write_file(args.output, baseline.render(report.findings))
+    write_text(args.output, baseline.render(report.findings))
     kept = sum(1 for f in report.findings
                if f.suppression is None or f.suppression.kind != "ledger")
     print(f"secure-gate: wrote {kept} finding(s) to {terminal(args.output)}")
@@ -282,10 +215,16 @@ def _cmd_baseline(args: argparse.Namespace) -> int:
 def _cmd_hook(args: argparse.Namespace) -> int:
     pool = None if args.staged or args.pre_push else _early_pool(args)
     try:
-        from secure_gate.hookrun import run_hook
+        from secure_gate import hookrun
 
-        _check_not_yet(args)
-        return run_hook(args, pool)
+        request = scan_request(args, Path.cwd())
+        if args.staged and args.pre_push:
+            raise UsageError("--staged and --pre-push do not go together")
+        if args.staged:
+            return hookrun.staged(request)
+        if args.pre_push:
+            return hookrun.pre_push(request, sys.stdin.read())
+        return hookrun.named_files(request, pool)
     finally:
         if pool is not None:
             pool.close()  # normally done by the scan already; closing twice is harmless
@@ -297,14 +236,15 @@ def _early_pool(args: argparse.Namespace) -> WorkerPool | None:
     A hook's whole scan is a fraction of a second, most of it the tools' import time; started
     here, that import overlaps the gate's own start-up instead of following it.
     """
+    from secure_gate.scanners import SCANNERS, get
     from secure_gate.workers.pool import WorkerPool
 
-    wanted = args.scanners or ("bandit", "detect-secrets")
-    kinds = []
-    if "bandit" in wanted and any(p.endswith((".py", ".pyw")) for p in args.paths):
-        kinds.append("bandit")
-    if "detect-secrets" in wanted and args.paths:
-        kinds.append("detect-secrets")
+    if not args.paths:
+        return None
+    wanted = args.scanners or tuple(SCANNERS)
+    kinds = [str(scanner.worker) for name in wanted
+             if (scanner := get(name)).worker
+             and any(scanner.may_read(path) for path in args.paths)]
     if not kinds:
         return None
     pool = WorkerPool(Path.cwd(), args.jobs or (os.cpu_count() or 1))

@@ -112,9 +112,6 @@ class Config:
         """Whether a scanner runs (without importing it to compute its defaults)."""
         return self.scanners[name].enabled if name in self.scanners else True
 
-    def with_overrides(self, **changes: Any) -> Config:
-        """A copy with command-line values applied (flags win over the file)."""
-        return replace(self, **{k: v for k, v in changes.items() if v is not None})
 
 
 def parse_fail_on(value: str) -> Severity | None:

@@ -162,8 +162,8 @@ def compare(config: Config, options: run.RunOptions, collected: run.Collected) -
     base_time = git.commit_time_utc(root, base)
     notices: list[str] = []
     ran = [r.name for r in collected.results if r.status is not Status.SKIPPED]
-    per_file = [n for n in ran if getattr(get(n), "per_file", False)]
-    by_line = [n for n in ran if getattr(get(n), "diff_by_line", False)]
+    per_file = [n for n in ran if get(n).per_file]
+    by_line = [n for n in ran if get(n).diff_by_line]
     whole = [n for n in ran if n not in per_file and n not in by_line]
     excludes = GlobSet(config.exclude)
     wanted = {diff.renamed.get(p, p) for p in diff.changed}

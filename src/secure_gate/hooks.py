@@ -4,77 +4,30 @@ from __future__ import annotations
 
 import stat
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
-from secure_gate import filekinds, git
+from secure_gate import git
 from secure_gate.errors import GateError
-from secure_gate.scanners.pins import KINDS as PIN_KINDS
+from secure_gate.scanners.base import HookSpec
 
 MINIMUM_PRE_COMMIT = "3.2.0"  # the first release that knows the `pre-commit` stage name
 MARKER = "# secure-gate native hook"
 
-# Every file pip-audit reads as a manifest, and Pipfile (its change can mean a lock is due).
-MANIFEST_FILES = filekinds.hook_regex([*filekinds.MANIFESTS, filekinds.PIPFILE])
-# Every file the pin checker reads.
-PIN_FILES = filekinds.hook_regex(PIN_KINDS)
-
-# Every file the workflows scanner audits (scanners/workflows file_kind).
-WORKFLOW_FILES = filekinds.hook_regex([filekinds.WORKFLOW, filekinds.ACTION,
-                                         filekinds.DEPENDABOT])
-
-
-@dataclass(frozen=True, slots=True)
-class HookSpec:
-    """One pre-commit hook: which scanners it runs and which staged files it gets."""
-
-    id: str
-    name: str
-    description: str
-    scanners: tuple[str, ...] | None
-    types: tuple[str, ...] = ()
-    files: str | None = None
-    pass_filenames: bool = True
-    # Options in the entry itself: a user's `args:` come after them (the last value wins), so
-    # they are defaults that `args:` can change but never loses, unlike the manifest's `args`.
-    options: tuple[str, ...] = ()
-
-
 ALL = HookSpec("secure-gate", "secure-gate", "All secure-gate scanners on the staged files, "
-               "one report, the same policy as CI.", None)
-BY_SCANNER: dict[str, HookSpec] = {
-    "bandit": HookSpec("secure-gate-bandit", "secure-gate: bandit",
-                       "bandit on staged Python files, with secure-gate's policy.",
-                       ("bandit",), types=("python",)),
-    "detect-secrets": HookSpec("secure-gate-secrets", "secure-gate: detect-secrets",
-                               "detect-secrets on staged text files; never prints a secret.",
-                               ("detect-secrets",), types=("text",)),
-    "pip-audit": HookSpec("secure-gate-pip-audit", "secure-gate: pip-audit",
-                          "Known-vulnerable pinned dependencies across the repository's "
-                          "manifests, when one of them is staged.", ("pip-audit",),
-                          files=MANIFEST_FILES, pass_filenames=False),
-    "pins": HookSpec("secure-gate-pins", "secure-gate: pins",
-                     "Dependencies, actions and base images pinned exactly (fails at medium: "
-                     "every unpinned reference is medium).", ("pins",), files=PIN_FILES,
-                     # At the global default (high) no pins finding could ever block: the
-                     # contract makes every unpinned reference medium.
-                     options=("--fail-on", "medium")),
-    "practices": HookSpec("secure-gate-practices", "secure-gate: practices",
-                          "Secure-coding habits no other scanner checks.", ("practices",)),
-    "workflows": HookSpec("secure-gate-workflows", "secure-gate: workflows",
-                          "Attacks on CI in GitHub workflows, actions and Dependabot configs "
-                          "(zizmor's audits).", ("workflows",), files=WORKFLOW_FILES),
-}
+               "one report, the same policy as CI.")
 
 
-def hook_specs() -> list[HookSpec]:
-    """The combined hook, then one per registered scanner, in registry order."""
-    from secure_gate.scanners import SCANNERS
+def hook_specs() -> list[tuple[HookSpec, tuple[str, ...] | None]]:
+    """The combined hook, then each registered scanner's own, in registry order: each with
+    the scanners it runs (None: all)."""
+    from secure_gate.scanners import SCANNERS, scanner_class
 
-    missing = [name for name in SCANNERS if name not in BY_SCANNER]
-    if missing:
-        raise RuntimeError(f"no pre-commit hook declared for scanner(s): {', '.join(missing)}")
-    return [ALL, *(BY_SCANNER[name] for name in SCANNERS)]
+    return [(ALL, None), *((scanner_class(name).hook, (name,)) for name in SCANNERS)]
+
+
+def by_scanner() -> dict[str, HookSpec]:
+    """Each registered scanner's hook, by scanner name."""
+    return {scanners[0]: spec for spec, scanners in hook_specs() if scanners}
 
 
 def _quote(text: str) -> str:
@@ -89,10 +42,10 @@ def render_manifest() -> str:
              "# `args:` and then the file names to the entry (no `--` in between: `secure-gate",
              "# hook` tells the file names apart itself, secure_gate/hookargs.py). Python >= 3.11",
              "# (requires-python); `language_version: python3.12` in a user's config picks one."]
-    for spec in hook_specs():
+    for spec, scanners in hook_specs():
         entry = "secure-gate hook"
-        if spec.scanners is not None:
-            entry += " --scanners " + ",".join(spec.scanners)
+        if scanners is not None:
+            entry += " --scanners " + ",".join(scanners)
         entry += "".join(f" {option}" for option in spec.options)
         lines += [f"- id: {spec.id}", f"  name: {_quote(spec.name)}",
                   f"  description: {_quote(spec.description)}", f"  entry: {entry}",

@@ -243,6 +243,10 @@ class ScannerResult:
     files_scanned: int = 0
     notes: tuple[str, ...] = ()
     stats: tuple[tuple[str, int], ...] = ()
+    # What the scanner declares about itself, for renderers: where its tool is documented
+    # and how one of its findings is silenced on its own line.
+    information_uri: str | None = None
+    inline_suppression: str | None = None
 
     def __post_init__(self) -> None:
         # Notes quote manifest lines, errors quote tool output: no URL credential in either.
@@ -309,7 +313,6 @@ class Report:
     # Diff mode: each changed path and its added or changed lines (None: not a diff).
     changed_lines: Mapping[str, frozenset[int]] | None = field(default=None, compare=False,
                                                                hash=False)
-    extra: Mapping[str, object] = field(default_factory=dict, compare=False, hash=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "reasons", tuple(map(redact, self.reasons)))

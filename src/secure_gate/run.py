@@ -18,7 +18,7 @@ from secure_gate.globs import GlobSet
 from secure_gate.model import Finding, Policy, Report, ScannerResult, Status, assign_fingerprints
 from secure_gate.progress import Progress
 from secure_gate.scanners import SCANNERS, get
-from secure_gate.scanners.base import ScanJob, ScanOutcome
+from secure_gate.scanners.base import ScanJob, Scanner, ScanOutcome
 from secure_gate.workers.pool import WorkerPool
 
 _GRACE_S = 10.0
@@ -96,12 +96,12 @@ class Collected:
         return [f for r in self.results for f in r.findings]
 
 
-def _from_cache(scanner: Any, name: str, version: str | None,
+def _from_cache(scanner: Scanner, name: str, version: str | None,
                 scanner_options: Mapping[str, Any], chosen: tuple[files.RepoFile, ...],
                 options: RunOptions) -> tuple[cache.ResultCache | None, ScanOutcome,
                                               tuple[files.RepoFile, ...]]:
     """Split ``chosen`` into cached results and the files still to scan."""
-    if options.cache_dir is None or not getattr(scanner, "per_file", False):
+    if options.cache_dir is None or not scanner.per_file:
         return None, ScanOutcome(), chosen
     secret = cache.load_key(cache.key_file(options.cache_dir, Path.cwd()))
     store = cache.ResultCache(options.cache_dir, name, version, scanner_options,
@@ -144,7 +144,13 @@ def _merge(first: ScanOutcome, second: ScanOutcome) -> ScanOutcome:
 
 def worker_limits(names: Sequence[str], jobs: int) -> dict[str, int]:
     """Tools whose workers grow with what they parse get at most half the workers."""
-    return {n: max(1, jobs // 2) for n in names if getattr(get(n), "memory_heavy", False)}
+    return {str(s.worker): max(1, jobs // 2) for n in names
+            if (s := get(n)).worker and s.memory_heavy}
+
+
+def worker_kinds(names: Sequence[str]) -> dict[str, str]:
+    """The worker task of each selected scanner that runs in the pool: {task: scanner}."""
+    return {str(s.worker): n for n in names if (s := get(n)).worker}
 
 
 def collect(config: Config, options: RunOptions) -> Collected:
@@ -155,7 +161,7 @@ def collect(config: Config, options: RunOptions) -> Collected:
     if options.cache_dir is None and options.pool is None:
         # Without a cache every file needs the tools: workers start importing them now, in
         # parallel with the walk. With one, they start only if some file is not cached.
-        early.prestart([n for n in names if getattr(get(n), "per_file", False)])
+        early.prestart(list(worker_kinds(names)))
     fileset = files.collect(options.root, only=options.paths, exclude=config.exclude,
                             max_file_size=config.max_file_size, listing=options.listing)
     results: dict[str, ScannerResult] = {}
@@ -164,7 +170,8 @@ def collect(config: Config, options: RunOptions) -> Collected:
     threads: list[threading.Thread] = []
     progress = options.progress or Progress(None)
     pool = early
-    pool.progress = progress.advance
+    kinds = worker_kinds(names)
+    pool.progress = lambda kind, files: progress.advance(kinds.get(kind, kind), files)
 
     def work(name: str) -> None:
         scanner = get(name)
@@ -178,7 +185,7 @@ def collect(config: Config, options: RunOptions) -> Collected:
             own = GlobSet(settings.exclude)
             kept = tuple(f for f in chosen if not own.matches(f.path))
             skipped_here, chosen = len(chosen) - len(kept), kept
-        if not chosen and not getattr(scanner, "runs_without_files", False):
+        if not chosen and not scanner.runs_without_files:
             results[name] = ScannerResult(name, version, Status.SKIPPED,
                                           "no files for this scanner", 0.0)
             return
@@ -202,8 +209,7 @@ def collect(config: Config, options: RunOptions) -> Collected:
 
         status, message, outcome, duration = _run_one(name, job, scan_missing, timeout)
         outcome = _merge(cached, outcome)
-        describe = getattr(scanner, "describe", None)
-        notes = [*outcome.notes, *(describe(outcome.stats, fileset) if describe else [])]
+        notes = [*outcome.notes, *scanner.describe(outcome.stats, fileset)]
         if store is not None and store.hits:
             notes.append(f"{store.hits} of {len(chosen)} file(s) from the result cache")
         if store is not None and not store.usable:
@@ -243,8 +249,11 @@ def collect(config: Config, options: RunOptions) -> Collected:
             why = ("not selected (--scanners)" if options.scanners is not None
                    else "disabled in the config")
             ordered.append(ScannerResult(name, None, Status.SKIPPED, why, 0.0))
+    # What each scanner says about itself that the renderers show, whatever its status.
+    ordered = [replace(r, information_uri=(s := get(r.name)).information_uri,
+                       inline_suppression=s.inline_suppression) for r in ordered]
     # One finding per problem: what the scanners declare the same is merged (duplicates.py).
-    same_as = {n: getattr(get(n), "same_as", {}) for n in names}
+    same_as = {n: get(n).same_as for n in names}
     return Collected(fileset, duplicates.merge(ordered, same_as))
 
 
@@ -273,14 +282,3 @@ def judge(config: Config, options: RunOptions, collected: Collected, *,
         changed_lines=changed_lines,
     )
 
-
-def scan(config: Config, options: RunOptions) -> Report:
-    """Collect and judge; in diff mode, compare with the same scan of the base commit."""
-    collected = collect(config, options)
-    if options.diff_base is None:
-        return judge(config, options, collected)
-    from secure_gate import diff
-
-    comparison = diff.compare(config, options, collected)
-    return judge(config, options, collected, new=comparison.new, notices=comparison.notices,
-                 changed_lines=comparison.changed_lines)

@@ -12,7 +12,6 @@ from typing import Any
 import jsonschema
 import pytest
 
-from secure_gate import cli
 from secure_gate.github import files
 from secure_gate.github.main import TOKEN_INPUT, run_github
 from tests import secrets_corpus as fake
@@ -286,15 +285,6 @@ def test_bad_input_exits_2_naming_it(vulnerable: Repo, tmp_path: Path) -> None:
     (error,) = [a for a in run.log.annotations() if a.name == "error"]
     assert error.data.startswith("input 'fail-on': unknown value 'hgh'")
     assert (run.outputs["passed"], run.outputs["exit-code"]) == ("false", "2")
-
-
-def test_a_feature_not_yet_landed_is_refused_by_input_name(
-        vulnerable: Repo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(cli, "NOT_YET", {"osv_url": "--osv-url"})
-    run = step(Runner(tmp_path, vulnerable.root), {"osv-url": "https://osv.example"})
-    assert run.code == 2
-    assert any(a.data == "input 'osv-url' is not yet supported by this version of "
-               "secure-gate" for a in run.log.annotations())
 
 
 def test_path_input_restricts_the_scan_but_keeps_repository_paths(

@@ -8,7 +8,7 @@ from pathlib import Path
 from secure_gate import cli
 from secure_gate.github.context import Event, read_context
 from secure_gate.github.inputs import Inputs
-from secure_gate.github.scan import diff_base, scan_argv, scan_report
+from secure_gate.github.scan import diff_base, scan_report, scan_request
 from tests.conftest import Repo
 
 
@@ -20,25 +20,27 @@ class Notes:
         self.said.append(message)
 
 
-def test_every_value_is_one_token_and_parses_like_the_cli(tmp_path: Path) -> None:
+def test_inputs_become_the_request_the_cli_would_build(tmp_path: Path) -> None:
     inputs = Inputs(workspace=tmp_path, path=tmp_path / "src", fail_on="medium",
                     min_confidence="low", scanners=("bandit",), config="-odd.yml",
                     baseline=str(tmp_path / "b.json"), jobs=2, no_cache=True,
                     cache_dir=str(tmp_path / "c"))
-    argv = scan_argv(inputs, "-base")
-    assert "--config=-odd.yml" in argv and "--diff-base=-base" in argv
-    assert argv[-2:] == ["--", str(tmp_path / "src")]
-    parser = cli._Parser(prog="t", add_help=False)
-    cli.add_scan_options(parser)
-    args = parser.parse_args(argv)
-    assert (args.config, args.diff_base, args.fail_on, args.min_confidence) == (
-        "-odd.yml", "-base", "medium", "low")
-    assert (args.scanners, args.jobs, args.no_cache, args.paths) == (
-        ("bandit",), 2, True, [str(tmp_path / "src")])
+    request = scan_request(inputs, "-base")
+    assert (request.config_file, request.diff_base, request.fail_on,
+            request.min_confidence) == ("-odd.yml", "-base", "medium", "low")
+    assert (request.scanners, request.jobs, request.cache_dir, request.paths) == (
+        ("bandit",), 2, None, (str(tmp_path / "src"),))
+    assert request.root == tmp_path and request.baseline == str(tmp_path / "b.json")
+    args = cli.build_parser().parse_args(
+        ["scan", "--config=-odd.yml", "--diff-base=-base", "--fail-on=medium",
+         "--min-confidence=low", "--scanners=bandit", f"--baseline={tmp_path / 'b.json'}",
+         "--jobs=2", "--no-cache", "--", str(tmp_path / "src")])
+    assert cli.scan_request(args, tmp_path) == request
 
 
 def test_the_whole_workspace_is_no_restriction(tmp_path: Path) -> None:
-    assert scan_argv(Inputs(workspace=tmp_path, path=tmp_path), None) == []
+    assert scan_request(Inputs(workspace=tmp_path, path=tmp_path, no_cache=True),
+                        None).paths == ()
 
 
 def test_diff_base_auto() -> None:

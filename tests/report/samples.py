@@ -20,10 +20,13 @@ from secure_gate.model import (
     assign_fingerprints,
 )
 from secure_gate.report.digest import DigestOptions
+from secure_gate.scanners import SCANNERS as REGISTERED
+from secure_gate.scanners import scanner_class
 
 HOSTILE_FILE = Path(__file__).resolve().parents[1] / "fixtures" / "hostile_strings.json"
 VERSION = "@@VERSION@@"
 SCANNERS = ("bandit", "pip-audit", "detect-secrets", "pins")
+
 REPOSITORY_URL = "https://github.com/octo/app"
 COMMIT = "0123456789abcdef0123456789abcdef01234567"
 RUN_URL = f"{REPOSITORY_URL}/actions/runs/4242"
@@ -60,6 +63,15 @@ def finding(scanner: str, rule: str, severity: Severity, path: str, line: int | 
                         suppression=suppression)
 
 
+def _declared(name: str) -> dict[str, str | None]:
+    """What a registered scanner declares about itself, as run.collect copies it."""
+    if name not in REGISTERED:
+        return {}
+    cls = scanner_class(name)
+    return {"information_uri": cls.information_uri,
+            "inline_suppression": cls.inline_suppression}
+
+
 def report(findings: Sequence[Finding], *, errors: dict[str, str] | None = None,
            skipped: Sequence[str] = (), fail_on: Severity | None = Severity.HIGH,
            notices: Sequence[str] = (), links: bool = True, diff_base: str | None = None,
@@ -70,15 +82,16 @@ def report(findings: Sequence[Finding], *, errors: dict[str, str] | None = None,
     results = []
     for name in scanner_names:
         mine = tuple(f for f in stamped if f.scanner == name)
+        declared = _declared(name)
         if name in skipped:
             results.append(ScannerResult(name, None, Status.SKIPPED, "no files for this scanner",
-                                         0.0))
+                                         0.0, **declared))
         elif name in errors:
             results.append(ScannerResult(name, "1.2.3", Status.ERROR, errors[name], 2.5, mine,
-                                         4, ("2 file(s) could not be read",)))
+                                         4, ("2 file(s) could not be read",), **declared))
         else:
             results.append(ScannerResult(name, "1.2.3", Status.OK, None, 1.25, mine, 7,
-                                         (f"{name} note",), (("nosec", 1),)))
+                                         (f"{name} note",), (("nosec", 1),), **declared))
     blocking = [f for f in stamped if f.blocking]
     reasons = [f"scanner {n} could not complete: {m}" for n, m in errors.items()]
     if blocking:

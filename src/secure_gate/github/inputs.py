@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -40,8 +39,9 @@ class Inputs:
     config: str | None = None
     diff_base: str | None = None
     baseline: str | None = None
-    osv_url: str | None = None
-    advisory_db: str | None = None
+    # Inputs that set scanner options, by name (``osv-url``, ``advisory-db``: see
+    # Scanner.flags), each validated as its kind of value.
+    flags: Mapping[str, str | None] = field(default_factory=dict)
     sarif_file: str | None = None
     category: str | None = None  # SARIF category; None: one made from the run (context.py)
     json_file: str | None = None
@@ -150,12 +150,28 @@ def report_file(workspace: Path, value: str, name: str) -> str | None:
 def _scanners(value: str) -> tuple[str, ...] | None:
     if not value:
         return None
-    from secure_gate import cli
+    from secure_gate.request import scanner_names
 
     try:
-        return cli._scanner_list(value)  # the CLI's own validation, so both agree
-    except argparse.ArgumentTypeError as exc:
+        return scanner_names(value)  # the CLI's own validation, so both agree
+    except ValueError as exc:
         raise InputError("scanners", str(exc)) from None
+
+
+def _flags(environ: Mapping[str, str], workspace: Path) -> dict[str, str | None]:
+    """The scanner-option inputs: URLs must be http(s), paths must exist."""
+    from secure_gate.request import flags
+
+    out: dict[str, str | None] = {}
+    for name, (_scanner, flag) in flags().items():
+        value = raw(environ, name)
+        if flag.must_exist:
+            out[name] = existing_path(workspace, value, name)
+        elif flag.metavar == "URL":
+            out[name] = _url(value, name)
+        else:
+            out[name] = value or None
+    return out
 
 
 def _jobs(value: str) -> int | None:
@@ -175,12 +191,12 @@ def _ref(value: str) -> str | None:
     return value
 
 
-def _url(value: str) -> str | None:
+def _url(value: str, name: str) -> str | None:
     if not value:
         return None
     parts = urlsplit(value)
     if parts.scheme not in ("https", "http") or not parts.netloc or _CONTROL.search(value):
-        raise InputError("osv-url", f"expected an http(s) URL, got {value!r}")
+        raise InputError(name, f"expected an http(s) URL, got {value!r}")
     return value
 
 
@@ -209,8 +225,7 @@ def parse_inputs(environ: Mapping[str, str], workspace: Path) -> Inputs:
         config=existing_path(workspace, raw(environ, "config"), "config"),
         diff_base=_ref(raw(environ, "diff-base")),
         baseline=existing_path(workspace, raw(environ, "baseline"), "baseline"),
-        osv_url=_url(raw(environ, "osv-url")),
-        advisory_db=existing_path(workspace, raw(environ, "advisory-db"), "advisory-db"),
+        flags=_flags(environ, workspace),
         sarif_file=report_file(workspace, raw(environ, "sarif-file"), "sarif-file"),
         category=_category(raw(environ, "category")),
         json_file=report_file(workspace, raw(environ, "json-file"), "json-file"),

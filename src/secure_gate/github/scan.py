@@ -1,21 +1,15 @@
-"""Turn the Action's inputs into the CLI's scan options and run the same scan the CLI runs."""
+"""Turn the Action's inputs into the engine's request, the same request the CLI builds."""
 
 from __future__ import annotations
 
-import argparse
-import contextlib
+import os
+from pathlib import Path
 from typing import Protocol
 
-from secure_gate import cli
-from secure_gate.errors import UsageError
 from secure_gate.github.context import Event, GitHubContext
 from secure_gate.github.inputs import Inputs
 from secure_gate.model import Report
-
-# CLI option (argparse dest) → the Action input that sets it, for "not yet supported" errors.
-INPUT_OF = {"diff_base": "diff-base", "baseline": "baseline", "osv_url": "osv-url",
-            "advisory_db": "advisory-db", "sarif": "sarif-file", "markdown": "markdown-file",
-            "json": "json-file"}
+from secure_gate.request import ScanRequest
 
 
 class Notifier(Protocol):
@@ -36,44 +30,33 @@ def diff_base(value: str | None, event: Event, notifier: Notifier) -> str | None
     return base
 
 
-def scan_argv(inputs: Inputs, base: str | None) -> list[str]:
-    """The ``scan`` options the CLI would be given for these inputs."""
-    argv: list[str] = []
-    pairs = (("--config", inputs.config), ("--fail-on", inputs.fail_on),
-             ("--min-confidence", inputs.min_confidence), ("--diff-base", base),
-             ("--baseline", inputs.baseline), ("--osv-url", inputs.osv_url),
-             ("--advisory-db", inputs.advisory_db), ("--cache-dir", inputs.cache_dir))
-    for flag, value in pairs:
-        if value is not None:
-            argv.append(f"{flag}={value}")  # one token: a value can never read as an option
-    if inputs.scanners is not None:
-        argv.append("--scanners=" + ",".join(inputs.scanners))
-    if inputs.jobs is not None:
-        argv.append(f"--jobs={inputs.jobs}")
+def scan_request(inputs: Inputs, base: str | None) -> ScanRequest:
+    """The engine's request for these inputs: the same request the CLI builds from flags."""
+    from secure_gate import cache
+    from secure_gate.request import flag_options
+
     if inputs.no_cache:
-        argv.append("--no-cache")
-    if inputs.path != inputs.workspace:
-        argv += ["--", str(inputs.path)]
-    return argv
-
-
-def check_supported(args: argparse.Namespace, inputs: Inputs) -> None:
-    """The CLI's list of not-yet-landed options, reported under the input's name."""
-    requested = {"sarif": inputs.sarif_file, "markdown": inputs.markdown_file}
-    for dest in cli.NOT_YET:
-        if getattr(args, dest, None) or requested.get(dest):
-            name = INPUT_OF.get(dest, dest.replace("_", "-"))
-            raise UsageError(f"input '{name}' is not yet supported by this version "
-                             "of secure-gate")
+        cache_dir = None
+    else:
+        cache_dir = Path(inputs.cache_dir) if inputs.cache_dir else cache.default_dir()
+    return ScanRequest(
+        root=inputs.workspace,
+        paths=() if inputs.path == inputs.workspace else (str(inputs.path),),
+        config_file=inputs.config,
+        scanners=inputs.scanners,
+        fail_on=inputs.fail_on,
+        min_confidence=inputs.min_confidence,
+        diff_base=base,
+        baseline=inputs.baseline,
+        scanner_options=flag_options(inputs.flags, inputs.workspace, spelling="input '{}'"),
+        jobs=inputs.jobs or (os.cpu_count() or 1),
+        cache_dir=cache_dir,
+    )
 
 
 def scan_report(ctx: GitHubContext, notifier: Notifier) -> Report:
-    """Parse the inputs exactly as the CLI parses flags, then run the CLI's scan."""
-    parser = cli._Parser(prog="secure-gate github", add_help=False)
-    cli.add_scan_options(parser)
-    args = parser.parse_args(scan_argv(ctx.inputs, diff_base(ctx.inputs.diff_base, ctx.event,
-                                                             notifier)))
-    check_supported(args, ctx.inputs)
-    # The CLI scans the current directory; the Action's repository is the workspace.
-    with contextlib.chdir(ctx.workspace):
-        return cli.run_scan(args)
+    """Build the request from the inputs and run the engine on the workspace."""
+    from secure_gate import engine
+
+    request = scan_request(ctx.inputs, diff_base(ctx.inputs.diff_base, ctx.event, notifier))
+    return engine.scan(request)

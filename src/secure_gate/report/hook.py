@@ -6,11 +6,6 @@ from secure_gate.model import Report, Status
 from secure_gate.report.escape import terminal
 from secure_gate.report.text import verdict_line
 
-_SUPPRESS = {
-    "bandit": "`# nosec <rule>` on the line",
-    "detect-secrets": "`# pragma: allowlist secret` on the line",
-}
-
 
 def render_hook(report: Report) -> str:
     """``path:line: severity rule message`` per finding, scanner errors, then the verdict."""
@@ -29,7 +24,8 @@ def render_hook(report: Report) -> str:
     lines.append(verdict_line(report))
     if any(f.blocking for f in report.findings):
         scanners = sorted({f.scanner for f in report.findings if f.blocking})
-        ways = [f"{_SUPPRESS[s]} ({s})" for s in scanners if s in _SUPPRESS]
+        hints = {s.name: s.inline_suppression for s in report.scanners if s.inline_suppression}
+        ways = [f"{hints[s]} ({s})" for s in scanners if s in hints]
         ways.append("a `suppressions:` entry with a reason in .secure-gate.yml (any scanner)")
         lines.append("False positive? Suppress it with " + ", or ".join(ways) + ".")
     return "\n".join(lines) + "\n"

@@ -19,11 +19,6 @@ from secure_gate.report.sarif_rules import MAX_TEXT, bounded, result_level, rule
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 FINGERPRINT_KEY = "secureGate/v1"
 PROJECT_URI = "https://github.com/secure-gate/secure-gate"
-INFORMATION_URIS = {
-    "bandit": "https://bandit.readthedocs.io/",
-    "pip-audit": "https://github.com/pypa/pip-audit",
-    "detect-secrets": "https://github.com/Yelp/detect-secrets",  # pragma: allowlist secret
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,11 +127,11 @@ def _dump(report: Report, ran: Sequence[ScannerResult], kept: Sequence[Finding],
     return json.dumps(log, indent=2, ensure_ascii=True) + "\n"
 
 
-def _driver(scanner: str | None, version: str | None, rules: list[dict[str, Any]]
+def _driver(scanner: ScannerResult | None, version: str | None, rules: list[dict[str, Any]]
             ) -> dict[str, Any]:
     # Distinct driver names keep runs apart: GitHub rejects a file whose runs collide.
-    name = "secure-gate" if scanner is None else f"secure-gate/{scanner}"
-    uri = INFORMATION_URIS.get(scanner or "", PROJECT_URI)
+    name = "secure-gate" if scanner is None else f"secure-gate/{scanner.name}"
+    uri = (scanner.information_uri if scanner else None) or PROJECT_URI
     driver: dict[str, Any] = {"name": name, "informationUri": uri}
     if version:
         driver["version"] = reveal(version)[:100]
@@ -178,7 +173,7 @@ def _run(report: Report, result: ScannerResult, findings: list[Finding], total: 
     if notifications:
         invocation["toolExecutionNotifications"] = notifications
     return {
-        "tool": {"driver": _driver(result.name, result.version,
+        "tool": {"driver": _driver(result, result.version,
                                    [rule_descriptor(r, grouped[r]) for r in ids])},
         "automationDetails": {"id": f"{category}/{result.name}/"},
         "invocations": [invocation],

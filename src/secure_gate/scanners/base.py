@@ -6,7 +6,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar, Protocol
+from typing import Any, ClassVar
 
 from secure_gate import filekinds
 from secure_gate.files import FileSet, RepoFile
@@ -55,38 +55,103 @@ class ScanOutcome:
     failed_paths: set[str] = field(default_factory=set)
 
 
-class Scanner(Protocol):
-    """A scanner adapter.
+@dataclass(frozen=True, slots=True)
+class HookSpec:
+    """A scanner's own pre-commit hook: its id, what it says, and which staged files it gets."""
 
-    ``select`` picks the files it wants from the walk; ``scan`` runs the tool and parses
-    what it said into findings. Parsing lives in pure functions of each module so that it
-    is tested on recorded output.
+    id: str
+    name: str
+    description: str
+    types: tuple[str, ...] = ()
+    files: str | None = None
+    pass_filenames: bool = True
+    # Options in the entry itself: a user's `args:` come after them (the last value wins), so
+    # they are defaults that `args:` can change but never loses, unlike the manifest's `args`.
+    options: tuple[str, ...] = ()
 
-    Optional class attributes: ``per_file = True`` when each file's findings depend on that
-    file alone (diff mode then rescans only changed files, and results are cached per file);
-    ``diff_by_line = True`` when a finding is new exactly when its own line changed (pinned
-    dependencies); ``runs_without_files = True`` to be called even when ``select`` is empty.
-    An optional ``describe(stats, fileset) -> list[str]`` turns merged counters (fresh and
-    cached) into report notes; an optional static ``check_options(options) -> str | None``
-    names options that do not go together (a configuration error, exit 2). An optional
-    ``same_as = {rule: ((scanner, rule), ...)}`` declares the findings of another scanner
-    that are the same problem as this scanner's ``rule`` on the same line; they are reported
-    once (``secure_gate.duplicates``).
+
+@dataclass(frozen=True, slots=True)
+class Flag:
+    """A command-line flag (and the Action input of the same name) that sets a scanner option.
+
+    ``--osv-url URL`` sets ``scanners.pip-audit.options.osv-url``; a flag wins over the file.
+    """
+
+    option: str
+    metavar: str
+    help: str
+    must_exist: bool = False  # a path that must exist (relative to the repository)
+    replaces: tuple[str, ...] = ()  # options of the same scanner this flag switches off
+
+
+class Scanner:
+    """The base of every scanner adapter: every capability is declared here with its default.
+
+    ``select`` picks the files it wants from the walk; ``scan`` runs the tool and parses what
+    it said into findings. Parsing lives in pure functions of each package so that it is
+    tested on recorded output. A subclass sets ``name``, ``description`` and ``hook`` and
+    implements ``version``, ``select`` and ``scan``; everything else has a default here.
     """
 
     name: ClassVar[str]
     description: ClassVar[str]
-    default_timeout: ClassVar[float]
-    options: ClassVar[Mapping[str, Option]]
+    hook: ClassVar[HookSpec]
+    default_timeout: ClassVar[float] = 600.0
+    options: ClassVar[Mapping[str, Option]] = {}
+    # Each file's findings depend on that file alone: diff mode rescans only changed files and
+    # results are cached per file.
+    per_file: ClassVar[bool] = False
+    # A finding is new exactly when its own line changed (pinned dependencies).
+    diff_by_line: ClassVar[bool] = False
+    # Called even when ``select`` chose no file (repository-level checks).
+    runs_without_files: ClassVar[bool] = False
+    # The module that serves this scanner's batches in the worker pool (``run(request)`` and
+    # ``preload()``), or None for scanners that run in the gate's own process.
+    worker: ClassVar[str | None] = None
+    # Workers that grow with what they parse: the pool sizes their share by memory.
+    memory_heavy: ClassVar[bool] = False
+    # Flags (and Action inputs) that set this scanner's options, by flag name.
+    flags: ClassVar[Mapping[str, Flag]] = {}
+    # Where the tool is documented (SARIF ``informationUri``), and how a finding of this
+    # scanner is silenced on its own line (shown by the hook report), if it can be.
+    information_uri: ClassVar[str | None] = None
+    inline_suppression: ClassVar[str | None] = None
+    # Findings of another scanner that are the same problem as one of this scanner's rules on
+    # the same line, reported once (``secure_gate.duplicates``):
+    # ``{rule: ((scanner, rule), ...)}``.
+    same_as: ClassVar[Mapping[str, tuple[tuple[str, str], ...]]] = {}
 
     def version(self) -> str | None:
         """The underlying tool's version (None if it is not installed)."""
+        raise NotImplementedError
 
     def select(self, fileset: FileSet, options: Mapping[str, Any]) -> tuple[RepoFile, ...]:
         """The files this scanner reads."""
+        raise NotImplementedError
 
     def scan(self, job: ScanJob) -> ScanOutcome:
         """Scan ``job.files``; raise :class:`secure_gate.errors.ScannerError` if it cannot."""
+        raise NotImplementedError
+
+    def may_read(self, path: str) -> bool:
+        """Whether a named file could be one of this scanner's (a hook starts its worker
+        early only then); the default says yes to every file."""
+        return True
+
+    def describe(self, stats: Mapping[str, int], fileset: FileSet) -> list[str]:
+        """Report notes from merged counters (fresh and cached); none by default."""
+        return []
+
+    @staticmethod
+    def check_options(options: Mapping[str, Any]) -> str | None:
+        """Options that do not go together (a configuration error, exit 2), or None."""
+        return None
+
+    @staticmethod
+    def resolve_paths(options: Mapping[str, Any], root: Path) -> dict[str, Any]:
+        """Options that name files, made absolute against the repository ``root`` (a scan of
+        a copy elsewhere, such as the staged files, still means the repository's own)."""
+        return dict(options)
 
 
 def package_version(dist: str) -> str | None:

@@ -7,39 +7,23 @@ import logging
 import os
 import sys
 import traceback
-from collections.abc import Callable
-from typing import Any
+from importlib import import_module
+from types import ModuleType
 
-Handler = Callable[[dict[str, Any]], dict[str, Any]]
+# A task names the module that serves it: ``run(request) -> answer`` and ``preload()``. The
+# scanners declare theirs (``Scanner.worker``); this process only ever imports our own modules.
+_ALLOWED_PREFIX = "secure_gate.scanners."
 
 
-def _handlers() -> dict[str, Handler]:
-    # Imported lazily: a worker that only ever runs detect-secrets never imports bandit.
-    def bandit(request: dict[str, Any]) -> dict[str, Any]:
-        from secure_gate.workers import bandit_task
-
-        return bandit_task.run(request)
-
-    def secrets(request: dict[str, Any]) -> dict[str, Any]:
-        from secure_gate.workers import secrets_task
-
-        return secrets_task.run(request)
-
-    return {"bandit": bandit, "detect-secrets": secrets}
+def _module(kind: str) -> ModuleType:
+    if not kind.startswith(_ALLOWED_PREFIX):
+        raise ValueError(f"not a secure-gate worker task: {kind!r}")
+    return import_module(kind)
 
 
 def _preload(kind: str) -> None:
     """Import a tool before the first request, while the gate is still walking files."""
-    if kind == "bandit":
-        from bandit.core import manager  # noqa: F401
-
-        from secure_gate.workers import bandit_task
-
-        bandit_task._config()
-    elif kind == "detect-secrets":
-        from detect_secrets.core import scan  # noqa: F401
-
-        from secure_gate.workers import secrets_task  # noqa: F401
+    _module(kind).preload()
 
 
 def _rss_kb() -> int:
@@ -61,13 +45,12 @@ def serve(argv: list[str]) -> int:
     os.dup2(2, 1)
     sys.stdout = sys.stderr
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
-    handlers = _handlers()
     if argv[:1] == ["--preload"] and len(argv) == 2:
         _preload(argv[1])
     for line in sys.stdin:
         request = json.loads(line)
         try:
-            handler = handlers[request["kind"]]
+            handler = _module(str(request["kind"])).run
             answer = {"id": request["id"], "ok": True, "result": handler(request),
                       "rss_kb": _rss_kb()}
         except Exception as exc:  # reported to the gate, which fails the scanner closed

@@ -155,7 +155,7 @@ def test_files_by_name(path: str, kind: str | None) -> None:
     assert file_kind(path) == kind
     if kind is not None and "\n" not in path:
         # The pre-commit hook hands the scanner every file it would read.
-        assert re.search(hooks.BY_SCANNER["pins"].files or "", path), path
+        assert re.search(hooks.by_scanner()["pins"].files or "", path), path
 
 
 def test_registered_with_contract_options() -> None:

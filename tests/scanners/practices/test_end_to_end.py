@@ -8,13 +8,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from secure_gate import config, run
+from secure_gate import engine
 from secure_gate.report import escape
 from secure_gate.report.annotations import render_annotations
 from secure_gate.report.json import render_json
 from secure_gate.report.markdown import render_markdown
 from secure_gate.report.sarif import render_sarif
 from secure_gate.report.text import render_text
+from secure_gate.request import ScanRequest
 from tests.conftest import PROJECT
 from tests.report.sarif_checks import github_problems, validate_schema
 
@@ -82,8 +83,7 @@ def test_annotations_carry_every_finding(make_repo: Callable[..., Any],
                                          monkeypatch: Any) -> None:
     repo = sample_repo(make_repo)
     monkeypatch.chdir(repo.root)
-    report = run.scan(config.load(repo.root), run.RunOptions(root=repo.root,
-                                                             scanners=("practices",)))
+    report = engine.scan(ScanRequest(root=repo.root, scanners=("practices",)))
     commands = render_annotations(report).splitlines()
     for rule, path, line in EXPECTED:
         where = f"file={escape.command_property(path)}"

@@ -12,7 +12,7 @@ from secure_gate import __version__, filekinds, options
 from secure_gate.files import FileSet, RepoFile
 from secure_gate.model import Finding
 from secure_gate.options import Option
-from secure_gate.scanners.base import ScanJob, ScanOutcome
+from secure_gate.scanners.base import HookSpec, ScanJob, Scanner, ScanOutcome
 from secure_gate.scanners.pins import actions, dockerfile, lockfile, requirements, rules
 
 __all__ = ["PinsScanner", "file_kind"]
@@ -23,6 +23,8 @@ KINDS: Mapping[str, str] = {
     filekinds.DOCKERFILE: "dockerfile", filekinds.REQUIREMENTS: "requirements",
     **{k: "project" for k in filekinds.PROJECT_FILES},
 }
+# Every file the pin checker reads (the pre-commit hook's `files:`).
+PIN_FILES = filekinds.hook_regex(KINDS)
 _MAX_BYTES = 5 * 1024 * 1024
 _CHECKS: dict[str, Callable[[str, str], list[Finding]]] = {
     "workflow": actions.check_workflow,
@@ -69,7 +71,7 @@ class _Tree:
             return None
 
 
-class PinsScanner:
+class PinsScanner(Scanner):
     """Reads workflows, action.yml, Dockerfiles, requirements and project files itself."""
 
     name: ClassVar[str] = rules.SCANNER
@@ -77,6 +79,13 @@ class PinsScanner:
     default_timeout: ClassVar[float] = 300.0
     # A pin finding is new exactly when the line that pins it changed.
     diff_by_line: ClassVar[bool] = True
+    hook: ClassVar[HookSpec] = HookSpec(
+        "secure-gate-pins", "secure-gate: pins",
+        "Dependencies, actions and base images pinned exactly (fails at medium: every "
+        "unpinned reference is medium).", files=PIN_FILES,
+        # At the global default (high) no pins finding could ever block: the contract makes
+        # every unpinned reference medium.
+        options=("--fail-on", "medium"))
     options: ClassVar[Mapping[str, Option]] = {
         "require-hashes": options.boolean(
             False, "treat requirements pinned without --hash as medium, not low"),

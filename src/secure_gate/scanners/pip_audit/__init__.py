@@ -8,18 +8,28 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from secure_gate import filekinds
 from secure_gate import options as opt
 from secure_gate.advisories.db import AdvisoryDB, AdvisoryDBError
-from secure_gate.errors import ScannerError, UsageError
+from secure_gate.errors import ScannerError
 from secure_gate.files import FileSet, RepoFile
 from secure_gate.manifests import discover
 from secure_gate.options import Option
-from secure_gate.scanners.base import ScanJob, ScanOutcome, package_version
+from secure_gate.scanners.base import (
+    Flag,
+    HookSpec,
+    ScanJob,
+    Scanner,
+    ScanOutcome,
+    package_version,
+)
 from secure_gate.scanners.pip_audit import findings, runs
 
 if TYPE_CHECKING:  # http.server is imported only when an offline database is served
     from secure_gate.advisories.server import OsvServer
 
+# Every file pip-audit reads as a manifest, and Pipfile (its change can mean a lock is due).
+MANIFEST_FILES = filekinds.hook_regex([*filekinds.MANIFESTS, filekinds.PIPFILE])
 PYPI_LABEL = "PyPI's vulnerability service (pip-audit's default)"
 
 
@@ -66,31 +76,7 @@ def data_source(options: Mapping[str, Any], root: Path) -> Iterator[Source]:
     yield Source(runs.Service(("-s", "pypi"), PYPI_LABEL))
 
 
-def command_line_options(osv_url: str | None, advisory_db: str | None,
-                         cwd: Path) -> dict[str, dict[str, Any]]:
-    """``--osv-url``/``--advisory-db`` as scanner options; either replaces the config's data
-    source. ``cwd`` is the repository root a relative path is read from. Raises
-    :class:`UsageError` (exit 2) for a bad value."""
-    if osv_url is None and advisory_db is None:
-        return {}
-    if osv_url is not None and advisory_db is not None:
-        raise UsageError("--osv-url and --advisory-db do not go together: choose one")
-    spec = PipAuditScanner.options
-    try:
-        if osv_url is not None:
-            return {findings.NAME: {"osv-url": spec["osv-url"].parse(osv_url),
-                                    "advisory-db": None}}
-        path = Path(spec["advisory-db"].parse(advisory_db))
-    except opt.OptionError as exc:
-        flag = "--osv-url" if osv_url is not None else "--advisory-db"
-        raise UsageError(f"{flag}: {exc}") from None
-    if not (path if path.is_absolute() else cwd / path).exists():
-        raise UsageError(f"--advisory-db {advisory_db}: no such file or folder")
-    # Kept as written (the scan resolves it against the same folder) so reports show it so.
-    return {findings.NAME: {"advisory-db": str(path), "osv-url": None}}
-
-
-class PipAuditScanner:
+class PipAuditScanner(Scanner):
     """Audits the exact pins of every Python manifest with pip-audit."""
 
     name: ClassVar[str] = findings.NAME
@@ -98,6 +84,19 @@ class PipAuditScanner:
     default_timeout: ClassVar[float] = 600.0
     # A finding is new exactly when the line that pins the package changed.
     diff_by_line: ClassVar[bool] = True
+    hook: ClassVar[HookSpec] = HookSpec(
+        "secure-gate-pip-audit", "secure-gate: pip-audit",
+        "Known-vulnerable pinned dependencies across the repository's manifests, when one of "
+        "them is staged.", files=MANIFEST_FILES, pass_filenames=False)
+    information_uri: ClassVar[str | None] = "https://github.com/pypa/pip-audit"
+    flags: ClassVar[Mapping[str, Flag]] = {
+        # Either replaces the config file's data source.
+        "osv-url": Flag("osv-url", "URL", "OSV-compatible vulnerability API",
+                        replaces=("advisory-db",)),
+        "advisory-db": Flag("advisory-db", "PATH",
+                            "offline OSV export (zip or folder of OSV JSON)", must_exist=True,
+                            replaces=("osv-url",)),
+    }
     options: ClassVar[Mapping[str, Option]] = {
         "osv-url": opt.string(None, "an OSV-compatible query endpoint instead of PyPI",
                               pattern=r"https?://[^\s]+"),
@@ -112,6 +111,15 @@ class PipAuditScanner:
         if options.get("osv-url") and options.get("advisory-db"):
             return "osv-url and advisory-db do not go together: choose one"
         return None
+
+    @staticmethod
+    def resolve_paths(options: Mapping[str, Any], root: Path) -> dict[str, Any]:
+        """A relative ``advisory-db`` is the repository's own file."""
+        out = dict(options)
+        db = out.get("advisory-db")
+        if isinstance(db, str) and not Path(db).is_absolute():
+            out["advisory-db"] = str(root / db)
+        return out
 
     def version(self) -> str | None:
         """pip-audit's installed version."""

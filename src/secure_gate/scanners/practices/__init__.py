@@ -11,7 +11,7 @@ from secure_gate.errors import ScannerError
 from secure_gate.files import FileSet, RepoFile
 from secure_gate.manifests.discover import manifest_kind
 from secure_gate.options import Option
-from secure_gate.scanners.base import ScanJob, ScanOutcome
+from secure_gate.scanners.base import HookSpec, ScanJob, Scanner, ScanOutcome
 from secure_gate.scanners.practices import (
     dockerfile,
     env_files,
@@ -66,12 +66,15 @@ def _text(repo_file: RepoFile) -> str:
     return repo_file.read_text()
 
 
-class PracticesScanner:
+class PracticesScanner(Scanner):
     """Python (AST), Dockerfiles, workflows, .env files and .gitignore, read in-process."""
 
     name: ClassVar[str] = rules.SCANNER
     description: ClassVar[str] = "secure-coding practices no other scanner checks"
     default_timeout: ClassVar[float] = 600.0
+    hook: ClassVar[HookSpec] = HookSpec(
+        "secure-gate-practices", "secure-gate: practices",
+        "Secure-coding habits no other scanner checks.")
     options: ClassVar[Mapping[str, Option]] = {
         "test-files": options.boolean(
             False, "also check test modules and files under tests/ and fixtures/ folders"),

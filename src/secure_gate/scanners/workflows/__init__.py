@@ -10,7 +10,7 @@ from secure_gate import filekinds, options
 from secure_gate.errors import ScannerError
 from secure_gate.files import FileSet, RepoFile
 from secure_gate.options import Option
-from secure_gate.scanners.base import ScanJob, ScanOutcome, package_version
+from secure_gate.scanners.base import HookSpec, ScanJob, Scanner, ScanOutcome, package_version
 from secure_gate.scanners.workflows import findings, zizmor_run
 from secure_gate.scanners.workflows.zizmor_json import Audit
 from secure_gate.scanners.workflows.zizmor_run import Request, Staged
@@ -26,12 +26,18 @@ def file_kind(path: str) -> str | None:
     return KINDS.get(filekinds.kind(path) or "")
 
 
-class WorkflowsScanner:
+class WorkflowsScanner(Scanner):
     """zizmor's audits over workflows, composite actions and Dependabot configs."""
 
     name: ClassVar[str] = findings.NAME
     description: ClassVar[str] = "GitHub workflows and actions: zizmor's security audits"
     default_timeout: ClassVar[float] = 300.0
+    hook: ClassVar[HookSpec] = HookSpec(
+        "secure-gate-workflows", "secure-gate: workflows",
+        "Attacks on CI in GitHub workflows, actions and Dependabot configs (zizmor's audits).",
+        files=filekinds.hook_regex([filekinds.WORKFLOW, filekinds.ACTION, filekinds.DEPENDABOT]))
+    information_uri: ClassVar[str | None] = "https://docs.zizmor.sh/"
+    inline_suppression: ClassVar[str | None] = "`# zizmor: ignore[<audit>]` on the line"
     options: ClassVar[Mapping[str, Option]] = {
         "persona": options.choice(
             "regular", "zizmor's persona: regular (few false positives), pedantic (code "

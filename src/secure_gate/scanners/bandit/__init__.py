@@ -12,7 +12,7 @@ from secure_gate.files import FileSet, RepoFile
 from secure_gate.model import TEST_IDIOM, Confidence, Finding, Location, Severity
 from secure_gate.options import Option
 from secure_gate.scanners import _shards
-from secure_gate.scanners.base import ScanJob, ScanOutcome, package_version
+from secure_gate.scanners.base import HookSpec, ScanJob, Scanner, ScanOutcome, package_version
 
 NAME = "bandit"
 PYTHON_SUFFIXES = frozenset({".py", ".pyw"})
@@ -110,7 +110,7 @@ def _read_lines(repo_file: RepoFile) -> list[str]:
         return []
 
 
-class BanditScanner:
+class BanditScanner(Scanner):
     """Runs bandit on the repository's Python files."""
 
     name: ClassVar[str] = NAME
@@ -118,9 +118,15 @@ class BanditScanner:
     default_timeout: ClassVar[float] = 900.0
     # Each file's findings depend on that file alone (diff mode and the cache rely on it).
     per_file: ClassVar[bool] = True
-    # bandit's workers keep what they parsed: at most half the pool runs bandit at once.
+    # bandit's workers keep what they parsed: the pool sizes bandit's share by memory.
     memory_heavy: ClassVar[bool] = True
+    worker: ClassVar[str | None] = "secure_gate.scanners.bandit.worker"
     options: ClassVar[Mapping[str, Option]] = {}
+    hook: ClassVar[HookSpec] = HookSpec(
+        "secure-gate-bandit", "secure-gate: bandit",
+        "bandit on staged Python files, with secure-gate's policy.", types=("python",))
+    information_uri: ClassVar[str | None] = "https://bandit.readthedocs.io/"
+    inline_suppression: ClassVar[str | None] = "`# nosec <rule>` on the line"
 
     def version(self) -> str | None:
         """bandit's installed version."""
@@ -129,6 +135,10 @@ class BanditScanner:
     def select(self, fileset: FileSet, options: Mapping[str, Any]) -> tuple[RepoFile, ...]:
         """Python source files (``.py``, ``.pyw``), as ``bandit -r`` would pick them."""
         return tuple(f for f in fileset.files if f.suffix in PYTHON_SUFFIXES)
+
+    def may_read(self, path: str) -> bool:
+        """Only Python source can be bandit's."""
+        return path.endswith(tuple(PYTHON_SUFFIXES))
 
     def scan(self, job: ScanJob) -> ScanOutcome:
         """Run bandit's manager over batches of the files in the worker pool."""
@@ -140,7 +150,7 @@ class BanditScanner:
             return by_abs.get(os.path.normpath(os.path.join(str(job.root), name)))
 
         return _shards.run_batches(
-            job, "bandit", lambda batch: {"files": [str(f.abspath) for f in batch]},
+            job, str(self.worker), lambda batch: {"files": [str(f.abspath) for f in batch]},
             lambda document, _batch: parse(document, resolve, _read_lines), "bandit")
 
     def describe(self, stats: Mapping[str, int], fileset: FileSet) -> list[str]:

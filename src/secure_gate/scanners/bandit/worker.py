@@ -27,6 +27,13 @@ def _config() -> tuple[Any, dict[str, set[str]]]:
     return config
 
 
+def preload() -> None:
+    """Import bandit and build its configuration before the first batch arrives."""
+    from bandit.core import manager  # noqa: F401
+
+    _config()
+
+
 def run(request: dict[str, Any]) -> dict[str, Any]:
     """Scan ``request["files"]``; the answer has bandit's JSON keys (errors, metrics, results)."""
     from bandit.core import constants, docs_utils

@@ -14,7 +14,7 @@ from secure_gate.globs import compile_glob
 from secure_gate.model import Confidence, Finding, Location, Severity
 from secure_gate.options import Option
 from secure_gate.scanners import _shards, secrets_kinds
-from secure_gate.scanners.base import ScanJob, ScanOutcome, package_version
+from secure_gate.scanners.base import HookSpec, ScanJob, Scanner, ScanOutcome, package_version
 
 NAME = "detect-secrets"
 HELP_URI = "https://github.com/Yelp/detect-secrets#viewing-results"
@@ -121,7 +121,7 @@ def count_pragmas(files: list[RepoFile]) -> int:
     return total
 
 
-class DetectSecretsScanner:
+class DetectSecretsScanner(Scanner):
     """Runs detect-secrets on every text file the walk found."""
 
     name: ClassVar[str] = NAME
@@ -129,10 +129,16 @@ class DetectSecretsScanner:
     default_timeout: ClassVar[float] = 900.0
     # Each file's findings depend on that file alone (diff mode and the cache rely on it).
     per_file: ClassVar[bool] = True
+    worker: ClassVar[str | None] = "secure_gate.scanners.detect_secrets.worker"
+    hook: ClassVar[HookSpec] = HookSpec(
+        "secure-gate-secrets", "secure-gate: detect-secrets",
+        "detect-secrets on staged text files; never prints a secret.", types=("text",))
+    information_uri: ClassVar[str | None] = "https://github.com/Yelp/detect-secrets"
+    inline_suppression: ClassVar[str | None] = "`# pragma: allowlist secret` on the line"
     options: ClassVar[Mapping[str, Option]] = {
         "fast": options.boolean(
             True, "skip detectors that provably cannot match a line (same findings, less "
-                  "time; see secure_gate/workers/secrets_fast.py)"),
+                  "time; see secure_gate/scanners/detect_secrets/fast.py)"),
         "disable-plugins": options.string_list(
             "detect-secrets plugin class names to turn off, e.g. IPPublicDetector",
             item_pattern=r"[A-Za-z][A-Za-z0-9]*"),
@@ -191,8 +197,7 @@ class DetectSecretsScanner:
                 part.stats["allowlist_pragmas"] = part.stats.get("allowlist_pragmas", 0) + pragmas
             return part
 
-        return _shards.run_batches(job, "detect-secrets", payload, parse_batch,
-                                   "detect-secrets")
+        return _shards.run_batches(job, str(self.worker), payload, parse_batch, NAME)
 
     def describe(self, stats: Mapping[str, int], fileset: FileSet) -> list[str]:
         """Notes on what detect-secrets could not read and what was allowlisted inline."""

@@ -29,9 +29,9 @@ def _configure(extra: tuple[str, ...], fast: bool) -> None:
     from detect_secrets.core.usage import ParserBuilder
 
     ParserBuilder().add_console_use_arguments().parse_args(["scan", "--no-verify", *extra])
-    from secure_gate.workers import secrets_fast
+    from secure_gate.scanners.detect_secrets import fast as fast_path
 
-    secrets_fast.install(fast)
+    fast_path.install(fast)
     _CONFIGURED["args"] = key
 
 
@@ -100,6 +100,11 @@ def _own_pass(collection: Any, root: str, names: list[str], plugins: list[Any],
                 for value in plugin.analyze_string(line):
                     collection[name].add(PotentialSecret(plugin.secret_type, name, value,
                                                          number))
+
+
+def preload() -> None:
+    """Import detect-secrets' scanning code before the first batch arrives."""
+    from detect_secrets.core import scan  # noqa: F401
 
 
 def run(request: dict[str, Any]) -> dict[str, Any]:
