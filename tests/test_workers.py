@@ -133,7 +133,7 @@ def test_pool_runs_batches_and_replaces_a_crashed_worker(tmp_path: Path) -> None
         bad = pool.submit("nonsense", {}, deadline)
         again = pool.submit(BANDIT, {"files": [str(tmp_path / "a.py")]}, deadline)
         assert {r["test_id"] for r in good.result()["results"]} == {"B403", "B301"}
-        with pytest.raises(WorkerError, match="KeyError"):
+        with pytest.raises(WorkerError, match="not a secure-gate worker task"):
             bad.result()
         assert again.result()["results"]
     finally:
@@ -216,7 +216,7 @@ def test_a_limited_tool_never_runs_in_more_workers_than_its_limit(tmp_path: Path
                                time.monotonic() + 60) for _ in range(6)]
         for future in futures:
             future.result()
-            busy.append(pool._serving.get("bandit", 0))
+            busy.append(pool._serving.get(BANDIT, 0))
         assert max(busy) == 1
     finally:
         pool.close()

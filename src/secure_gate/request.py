@@ -96,17 +96,18 @@ def flag_options(values: Mapping[str, str | None], root: Path,
             parsed = spec.parse(value)
         except opt.OptionError as exc:
             raise UsageError(f"{shown}: {exc}") from None
-        if flag.must_exist and not (Path(parsed) if Path(parsed).is_absolute()
-                                    else root / parsed).exists():
-            raise UsageError(f"{shown} {value}: no such file or folder")
-        chosen = by_scanner.setdefault(scanner, {})
-        chosen[flag.option] = parsed
+        by_scanner.setdefault(scanner, {})[flag.option] = parsed
     for scanner, chosen in by_scanner.items():
         problem = scanner_class(scanner).check_options(chosen)
         if problem:
             names = [spelling.format(f) for f, (s, _) in known.items()
                      if s == scanner and f in given]
             raise UsageError(f"{' and '.join(names)}: {problem}")
+    for flag_name, value in given.items():
+        scanner, flag = known[flag_name]
+        path = Path(by_scanner[scanner][flag.option])
+        if flag.must_exist and not (path if path.is_absolute() else root / path).exists():
+            raise UsageError(f"{spelling.format(flag_name)} {value}: no such file or folder")
         for owner, flag in known.values():
             if owner == scanner and flag.option in chosen:
                 for other in flag.replaces:

@@ -22,8 +22,14 @@ def _module(kind: str) -> ModuleType:
 
 
 def _preload(kind: str) -> None:
-    """Import a tool before the first request, while the gate is still walking files."""
-    _module(kind).preload()
+    """Import a tool before the first request, while the gate is still walking files.
+
+    A task that cannot be preloaded is not fatal here: its first request fails with why.
+    """
+    try:
+        _module(kind).preload()
+    except Exception:
+        traceback.print_exc(file=sys.stderr)
 
 
 def _rss_kb() -> int:
