@@ -294,8 +294,7 @@ def _scanners(value: object, fail: Any) -> dict[str, ScannerConfig]:
                     raise fail(f"{where}.{key}", f"unknown option (allowed: {', '.join(allowed)})")
             except opt.OptionError as exc:
                 raise fail(f"{where}.{key}", str(exc)) from None
-        check = getattr(cls, "check_options", None)
-        problem = check(chosen) if check is not None else None
+        problem = cls.check_options(chosen)
         if problem:
             raise fail(where, problem)
         out[name] = ScannerConfig(enabled=enabled, timeout=timeout, options=chosen,
