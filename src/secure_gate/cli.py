@@ -124,14 +124,9 @@ def _use_colour(choice: str) -> bool:
 
 def scan_request(args: argparse.Namespace, root: Path) -> ScanRequest:
     """The engine's request for ``scan``, ``hook`` and ``baseline`` arguments."""
-    from secure_gate import cache
-    from secure_gate.request import flag_options, flags
+    from secure_gate.request import cache_location, flag_options, flags
 
     values = {name: getattr(args, _flag_dest(name)) for name in flags()}
-    if args.no_cache:
-        cache_dir = None
-    else:
-        cache_dir = Path(args.cache_dir) if args.cache_dir else cache.default_dir()
     return ScanRequest(
         root=root,
         paths=tuple(args.paths),
@@ -142,8 +137,8 @@ def scan_request(args: argparse.Namespace, root: Path) -> ScanRequest:
         diff_base=args.diff_base,
         baseline=args.baseline,
         scanner_options=flag_options(values, root),
-        jobs=args.jobs or (os.cpu_count() or 1),
-        cache_dir=cache_dir,
+        jobs=args.jobs,
+        cache_dir=cache_location(args.no_cache, args.cache_dir),
     )
 
 
@@ -247,7 +242,7 @@ def _early_pool(args: argparse.Namespace) -> WorkerPool | None:
              and any(scanner.may_read(path) for path in args.paths)]
     if not kinds:
         return None
-    pool = WorkerPool(Path.cwd(), args.jobs or (os.cpu_count() or 1))
+    pool = WorkerPool(Path.cwd(), ScanRequest(root=Path.cwd(), jobs=args.jobs).workers())
     pool.prestart(kinds)
     return pool
 

@@ -36,13 +36,17 @@ class ScanRequest:
     baseline: str | None = None
     # Scanner options set by flags or Action inputs: {scanner: {option: value}}, validated.
     scanner_options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
-    jobs: int = field(default_factory=lambda: os.cpu_count() or 1)
+    jobs: int | None = None  # None: every core
     cache_dir: Path | None = None
     listing: tuple[str, ...] | None = None
     origin: Path | None = None
     repository_url: str | None = None
     commit: str | None = None
     today: dt.date = field(default_factory=dt.date.today)
+
+    def workers(self) -> int:
+        """How many worker processes (every core unless the request says)."""
+        return max(1, self.jobs or os.cpu_count() or 1)
 
     def threshold(self) -> tuple[Severity | None, bool]:
         """``fail_on`` as a severity (None: never) and whether it was given at all."""
@@ -53,6 +57,15 @@ class ScanRequest:
     def confidence(self) -> Confidence | None:
         """``min_confidence`` as a level, when given."""
         return Confidence.parse(self.min_confidence) if self.min_confidence else None
+
+
+def cache_location(no_cache: bool, folder: str | None) -> Path | None:
+    """Where per-file results are cached: None with no cache, else the folder or the default."""
+    from secure_gate import cache
+
+    if no_cache:
+        return None
+    return Path(folder) if folder else cache.default_dir()
 
 
 def scanner_names(value: str) -> tuple[str, ...]:

@@ -132,16 +132,6 @@ def _store(store: cache.ResultCache, scanned: tuple[files.RepoFile, ...],
         store.put(f, by_path.get(f.path, ()), outcome.file_stats.get(f.path, {}))
 
 
-def _merge(first: ScanOutcome, second: ScanOutcome) -> ScanOutcome:
-    merged = ScanOutcome(findings=first.findings + second.findings,
-                         errors=first.errors + second.errors, notes=first.notes + second.notes,
-                         files_scanned=first.files_scanned + second.files_scanned)
-    for part in (first, second):
-        for key, value in part.stats.items():
-            merged.stats[key] = merged.stats.get(key, 0) + value
-    return merged
-
-
 def worker_limits(names: Sequence[str], jobs: int) -> dict[str, int]:
     """Tools whose workers grow with what they parse get at most half the workers."""
     return {str(s.worker): max(1, jobs // 2) for n in names
@@ -153,86 +143,96 @@ def worker_kinds(names: Sequence[str]) -> dict[str, str]:
     return {str(s.worker): n for n in names if (s := get(n)).worker}
 
 
-def collect(config: Config, options: RunOptions) -> Collected:
-    """Walk the repository once and run every selected scanner concurrently."""
-    names = selected_scanners(config, options.scanners)
-    early = options.pool or WorkerPool(options.root, max(1, options.jobs),
-                                       limits=worker_limits(names, options.jobs))
+def _scan_one(name: str, config: Config, options: RunOptions, fileset: files.FileSet,
+              pool: WorkerPool, progress: Progress, classes: filekinds.Classifier,
+              lenient: frozenset[str]) -> ScannerResult:
+    """One scanner over its share of the walk: cached files reused, the rest scanned."""
+    scanner = get(name)
+    settings = config.scanner(name)
+    scanner_options = {**settings.options, **options.scanner_options.get(name, {})}
+    timeout = settings.timeout or scanner.default_timeout
+    version = scanner.version()
+    chosen = scanner.select(fileset, scanner_options)
+    skipped_here = 0
+    if settings.exclude:
+        own = GlobSet(settings.exclude)
+        kept = tuple(f for f in chosen if not own.matches(f.path))
+        skipped_here, chosen = len(chosen) - len(kept), kept
+    if not chosen and not scanner.runs_without_files:
+        return ScannerResult(name, version, Status.SKIPPED, "no files for this scanner", 0.0)
+    store, cached, missing = _from_cache(scanner, name, version, scanner_options, chosen,
+                                         options)
+    progress.add(name, len(chosen), len(chosen) - len(missing))
+
+    def job() -> ScanJob:
+        return ScanJob(root=fileset.root, files=missing, fileset=fileset,
+                       options=scanner_options, jobs=max(1, options.jobs),
+                       deadline=time.monotonic() + timeout, cache_dir=options.cache_dir,
+                       pool=pool, classes=classes, lenient=lenient)
+
+    def scan_missing(job: ScanJob) -> ScanOutcome:
+        if not job.files and store is not None:
+            return ScanOutcome()
+        fresh = scanner.scan(job)
+        if store is not None:
+            _store(store, job.files, fresh)
+        return fresh
+
+    status, message, outcome, duration = _run_one(name, job, scan_missing, timeout)
+    outcome = cached.merged(outcome)
+    notes = [*outcome.notes, *scanner.describe(outcome.stats, fileset)]
+    if store is not None and store.hits:
+        notes.append(f"{store.hits} of {len(chosen)} file(s) from the result cache")
+    if store is not None and not store.usable:
+        notes.append("result cache not used: its key could not be created or is readable "
+                     "by others (every file was scanned)")
+    if store is not None and store.rejected:
+        notes.append(f"{store.rejected} result-cache entr(y/ies) not written by secure-gate "
+                     "(authentication failed): those files were scanned again")
+    if skipped_here:
+        notes.append(f"{skipped_here} file(s) skipped by scanners.{name}.exclude")
+    return ScannerResult(
+        name=name, version=version, status=status, message=message,
+        duration_s=round(duration, 3), findings=tuple(outcome.findings),
+        files_scanned=outcome.files_scanned, notes=tuple(notes),
+        stats=tuple(sorted(outcome.stats.items())),
+    )
+
+
+def _start_pool(names: Sequence[str], options: RunOptions, progress: Progress) -> WorkerPool:
+    """The workers: the hook's, already started, or a new pool sized for these scanners."""
+    pool = options.pool or WorkerPool(options.root, max(1, options.jobs),
+                                      limits=worker_limits(names, options.jobs))
+    kinds = worker_kinds(names)
     if options.cache_dir is None and options.pool is None:
         # Without a cache every file needs the tools: workers start importing them now, in
         # parallel with the walk. With one, they start only if some file is not cached.
-        early.prestart(list(worker_kinds(names)))
-    fileset = files.collect(options.root, only=options.paths, exclude=config.exclude,
-                            max_file_size=config.max_file_size, listing=options.listing)
-    results: dict[str, ScannerResult] = {}
-    classes = filekinds.Classifier(config.paths)
-    lenient = frozenset(c for c, p in config.classes.items() if p.parse_errors == "notice")
-    threads: list[threading.Thread] = []
+        pool.prestart(list(kinds))
+    pool.progress = lambda kind, count: progress.advance(kinds.get(kind, kind), count)
+    return pool
+
+
+def collect(config: Config, options: RunOptions) -> Collected:
+    """Walk the repository once and run every selected scanner concurrently."""
+    names = selected_scanners(config, options.scanners)
     progress = options.progress or Progress(None)
-    pool = early
-    kinds = worker_kinds(names)
-    pool.progress = lambda kind, files: progress.advance(kinds.get(kind, kind), files)
-
-    def work(name: str) -> None:
-        scanner = get(name)
-        settings = config.scanner(name)
-        scanner_options = {**settings.options, **options.scanner_options.get(name, {})}
-        timeout = settings.timeout or scanner.default_timeout
-        version = scanner.version()
-        chosen = scanner.select(fileset, scanner_options)
-        skipped_here = 0
-        if settings.exclude:
-            own = GlobSet(settings.exclude)
-            kept = tuple(f for f in chosen if not own.matches(f.path))
-            skipped_here, chosen = len(chosen) - len(kept), kept
-        if not chosen and not scanner.runs_without_files:
-            results[name] = ScannerResult(name, version, Status.SKIPPED,
-                                          "no files for this scanner", 0.0)
-            return
-        store, cached, missing = _from_cache(scanner, name, version, scanner_options, chosen,
-                                             options)
-        progress.add(name, len(chosen), len(chosen) - len(missing))
-
-        def job() -> ScanJob:
-            return ScanJob(root=fileset.root, files=missing, fileset=fileset,
-                           options=scanner_options, jobs=max(1, options.jobs),
-                           deadline=time.monotonic() + timeout, cache_dir=options.cache_dir,
-                           pool=pool, classes=classes, lenient=lenient)
-
-        def scan_missing(job: ScanJob) -> ScanOutcome:
-            if not job.files and store is not None:
-                return ScanOutcome()
-            fresh = scanner.scan(job)
-            if store is not None:
-                _store(store, job.files, fresh)
-            return fresh
-
-        status, message, outcome, duration = _run_one(name, job, scan_missing, timeout)
-        outcome = _merge(cached, outcome)
-        notes = [*outcome.notes, *scanner.describe(outcome.stats, fileset)]
-        if store is not None and store.hits:
-            notes.append(f"{store.hits} of {len(chosen)} file(s) from the result cache")
-        if store is not None and not store.usable:
-            notes.append("result cache not used: its key could not be created or is readable "
-                         "by others (every file was scanned)")
-        if store is not None and store.rejected:
-            notes.append(f"{store.rejected} result-cache entr(y/ies) not written by secure-gate "
-                         "(authentication failed): those files were scanned again")
-        if skipped_here:
-            notes.append(f"{skipped_here} file(s) skipped by scanners.{name}.exclude")
-        results[name] = ScannerResult(
-            name=name, version=version, status=status, message=message,
-            duration_s=round(duration, 3), findings=tuple(outcome.findings),
-            files_scanned=outcome.files_scanned, notes=tuple(notes),
-            stats=tuple(sorted(outcome.stats.items())),
-        )
-
+    pool = _start_pool(names, options, progress)
+    results: dict[str, ScannerResult] = {}
     try:
-        for name in names:
-            thread = threading.Thread(target=work, args=(name,), name=f"run-{name}",
-                                      daemon=True)
+        fileset = files.collect(options.root, only=options.paths, exclude=config.exclude,
+                                max_file_size=config.max_file_size, listing=options.listing)
+
+        classes = filekinds.Classifier(config.paths)
+        lenient = frozenset(c for c, p in config.classes.items() if p.parse_errors == "notice")
+
+        def work(name: str) -> None:
+            results[name] = _scan_one(name, config, options, fileset, pool, progress, classes,
+                                      lenient)
+
+        threads = [threading.Thread(target=work, args=(name,), name=f"run-{name}", daemon=True)
+                   for name in names]
+        for thread in threads:
             thread.start()
-            threads.append(thread)
         for thread in threads:
             thread.join()
     finally:

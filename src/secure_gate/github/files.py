@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 import uuid
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -65,26 +63,10 @@ def append_summary(path: Path, markdown: str) -> None:
 
 
 def write_report(workspace: Path, relative: str, text: str) -> Path:
-    """Write a report file inside the workspace, atomically, never through a symlink.
+    """Write a report file inside the workspace, atomically, never through a symlink."""
+    from secure_gate.report.formats import UnsafeTarget, write_text
 
-    The folder is re-checked at write time; the temporary file has a random name and is
-    created exclusively, so a planted link cannot redirect the write.
-    """
-    root = workspace.resolve()
-    target = root / relative
-    folder = target.parent.resolve()
-    if not folder.is_relative_to(root):
-        raise FileCommandError(f"{relative}: outside the workspace")
-    final = folder / target.name
-    if final.is_symlink() or final.is_dir():
-        raise FileCommandError(f"{relative}: is a symlink or a folder")
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-        os.chmod(tmp, 0o644)  # a report is for later steps and artifacts, not a secret
-        os.replace(tmp, final)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return final
+        return write_text(relative, text, inside=workspace)
+    except UnsafeTarget as exc:
+        raise FileCommandError(str(exc)) from None

@@ -13,7 +13,6 @@ from secure_gate.github.context import GitHubContext
 from secure_gate.model import Report
 from secure_gate.redact import redact
 from secure_gate.report.escape import command_data, command_property
-from secure_gate.report.rendered import Rendered
 
 
 class Console:
@@ -73,23 +72,17 @@ def _log(report: Report, console: Console) -> None:
 
 def _report_files(ctx: GitHubContext, report: Report, console: Console,
                   done: Delivered) -> None:
-    from secure_gate.report.json import render_json
+    from secure_gate.report.formats import FORMATS, FormatOptions
 
-    wanted = (("sarif-file", ctx.inputs.sarif_file, "sarif"),
-              ("json-file", ctx.inputs.json_file, "json"),
-              ("markdown-file", ctx.inputs.markdown_file, "markdown"))
-    for name, relative, kind in wanted:
+    wanted = {"sarif-file": ctx.inputs.sarif_file, "json-file": ctx.inputs.json_file,
+              "markdown-file": ctx.inputs.markdown_file}
+    for fmt in FORMATS.values():
+        relative = wanted.get(fmt.action_input)
         if relative is None:
             continue
+        name = fmt.action_input
         try:
-            if kind == "sarif":
-                from secure_gate.report.sarif import sarif_document
-                rendered = sarif_document(report, category=ctx.sarif_category)
-            elif kind == "markdown":
-                from secure_gate.report.markdown import markdown_document
-                rendered = markdown_document(report)
-            else:
-                rendered = Rendered(render_json(report))
+            rendered = fmt.render(report, FormatOptions(sarif_category=ctx.sarif_category))
             files.write_report(ctx.workspace, relative, rendered.text)
             for note in rendered.notices:  # what had to be cut to stay within GitHub's limits
                 console.notice(f"{relative}: {note}", title="secure-gate")

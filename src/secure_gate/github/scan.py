@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
 from typing import Protocol
 
 from secure_gate.github.context import Event, GitHubContext
@@ -32,13 +30,8 @@ def diff_base(value: str | None, event: Event, notifier: Notifier) -> str | None
 
 def scan_request(inputs: Inputs, base: str | None) -> ScanRequest:
     """The engine's request for these inputs: the same request the CLI builds from flags."""
-    from secure_gate import cache
-    from secure_gate.request import flag_options
+    from secure_gate.request import cache_location, flag_options
 
-    if inputs.no_cache:
-        cache_dir = None
-    else:
-        cache_dir = Path(inputs.cache_dir) if inputs.cache_dir else cache.default_dir()
     return ScanRequest(
         root=inputs.workspace,
         paths=() if inputs.path == inputs.workspace else (str(inputs.path),),
@@ -49,8 +42,8 @@ def scan_request(inputs: Inputs, base: str | None) -> ScanRequest:
         diff_base=base,
         baseline=inputs.baseline,
         scanner_options=flag_options(inputs.flags, inputs.workspace, spelling="input '{}'"),
-        jobs=inputs.jobs or (os.cpu_count() or 1),
-        cache_dir=cache_dir,
+        jobs=inputs.jobs,
+        cache_dir=cache_location(inputs.no_cache, inputs.cache_dir),
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,7 +11,15 @@ from pathlib import Path
 from secure_gate.model import Report
 from secure_gate.report.rendered import Rendered
 
-Renderer = Callable[[Report], Rendered]
+
+@dataclass(frozen=True, slots=True)
+class FormatOptions:
+    """What a door knows that a format needs: the SARIF category (None: the default)."""
+
+    sarif_category: str | None = None
+
+
+Renderer = Callable[[Report, FormatOptions], Rendered]
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,19 +33,21 @@ class Format:
     render: Renderer
 
 
-def _json(report: Report) -> Rendered:
+def _json(report: Report, options: FormatOptions) -> Rendered:
     from secure_gate.report.json import render_json
 
     return Rendered(render_json(report))
 
 
-def _sarif(report: Report) -> Rendered:
+def _sarif(report: Report, options: FormatOptions) -> Rendered:
     from secure_gate.report.sarif import sarif_document
 
-    return sarif_document(report)
+    if options.sarif_category is None:
+        return sarif_document(report)
+    return sarif_document(report, category=options.sarif_category)
 
 
-def _markdown(report: Report) -> Rendered:
+def _markdown(report: Report, options: FormatOptions) -> Rendered:
     from secure_gate.report.markdown import markdown_document
 
     return markdown_document(report)
@@ -51,23 +62,43 @@ FORMATS: dict[str, Format] = {
 }
 
 
-def write_text(path: Path | str, text: str) -> None:
-    """Write a report atomically (a reader never sees half a file)."""
-    target = Path(path)
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+class UnsafeTarget(OSError):
+    """A report path that would write outside its folder or through a link."""
+
+
+def write_text(path: Path | str, text: str, *, inside: Path | None = None) -> Path:
+    """Write a report atomically (a reader never sees half a file), never through a symlink.
+
+    With ``inside`` the target must stay inside that folder, re-checked at write time. The
+    temporary file has a random name and is created exclusively, so a planted link cannot
+    redirect the write.
+    """
+    target = Path(path) if inside is None else inside.resolve() / path
+    folder = target.parent.resolve()
+    if inside is not None and not folder.is_relative_to(inside.resolve()):
+        raise UnsafeTarget(f"{path}: outside {inside}")
+    final = folder / target.name
+    if final.is_symlink() or final.is_dir():
+        raise UnsafeTarget(f"{path}: is a symlink or a folder")
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
     try:
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, target)
-    finally:
-        tmp.unlink(missing_ok=True)
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+        os.chmod(tmp, 0o644)  # a report is for later steps and artifacts, not a secret
+        os.replace(tmp, final)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return final
 
 
-def write(report: Report, wanted: dict[str, Path | str]) -> list[str]:
+def write(report: Report, wanted: dict[str, Path | str],
+          options: FormatOptions | None = None) -> list[str]:
     """Render and write each wanted format (``{"sarif": path}``); returns the renderers'
     notices (what a size-limited format had to leave out)."""
     notices: list[str] = []
     for name, path in wanted.items():
-        rendered = FORMATS[name].render(report)
+        rendered = FORMATS[name].render(report, options or FormatOptions())
         write_text(path, rendered.text)
         notices += rendered.notices
     return notices

@@ -56,13 +56,7 @@ def run_batches(job: ScanJob, kind: str, payload: Callable[[list[RepoFile]], dic
                 shown = ", ".join(f.path for f in batch[:3]) + (", ..." if len(batch) > 3 else "")
                 raise ScannerError(f"{tool} failed on a batch of {len(batch)} file(s) "
                                    f"({shown}): {exc}") from None
-            part = parse(document, batch)
-            merged.findings.extend(part.findings)
-            merged.errors.extend(part.errors)
-            merged.failed_paths.update(part.failed_paths)
-            merged.file_stats.update(part.file_stats)
-            for key, value in part.stats.items():
-                merged.stats[key] = merged.stats.get(key, 0) + value
+            merged.add(parse(document, batch))
     finally:
         for _, future in pending:
             future.cancel()

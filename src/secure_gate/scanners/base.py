@@ -54,6 +54,24 @@ class ScanOutcome:
     file_stats: dict[str, dict[str, int]] = field(default_factory=dict)
     failed_paths: set[str] = field(default_factory=set)
 
+    def add(self, other: ScanOutcome) -> None:
+        """Take in another part's findings, errors, notes and counters (the one merge)."""
+        self.findings.extend(other.findings)
+        self.errors.extend(other.errors)
+        self.notes.extend(other.notes)
+        self.files_scanned += other.files_scanned
+        self.file_stats.update(other.file_stats)
+        self.failed_paths.update(other.failed_paths)
+        for key, value in other.stats.items():
+            self.stats[key] = self.stats.get(key, 0) + value
+
+    def merged(self, other: ScanOutcome) -> ScanOutcome:
+        """A new outcome holding this one's parts, then ``other``'s."""
+        out = ScanOutcome()
+        out.add(self)
+        out.add(other)
+        return out
+
 
 @dataclass(frozen=True, slots=True)
 class HookSpec:
