@@ -20,14 +20,16 @@ FLOORS: tuple[tuple[str, ...], ...] = (
     ("secure_gate.diff",),
     ("secure_gate.run",),
     ("secure_gate.request", "secure_gate.hooks"),
-    ("secure_gate.policy", "secure_gate.config", "secure_gate.baseline"),
+    ("secure_gate.policy", "secure_gate.config", "secure_gate.configkeys",
+     "secure_gate.baseline"),
     ("secure_gate.scanners",),
     ("secure_gate.cache", "secure_gate.manifests", "secure_gate.advisories",
      "secure_gate.workers", "secure_gate.progress"),
-    ("secure_gate.files",),
+    ("secure_gate.files", "secure_gate.filekinds"),
     ("secure_gate.git", "secure_gate.report", "secure_gate.globs", "secure_gate.yamlnodes",
      "secure_gate.options"),
-    ("secure_gate", "secure_gate.model", "secure_gate.errors", "secure_gate._subprocess"),
+    ("secure_gate", "secure_gate.model", "secure_gate.redact", "secure_gate.errors",
+     "secure_gate._subprocess"),
 )
 DOORS = ("secure_gate.cli", "secure_gate.hookrun", "secure_gate.github", "secure_gate.__main__")
 DISPATCHERS = ("secure_gate.cli", "secure_gate.__main__")
