@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from secure_gate.scanners import secrets_kinds
-from secure_gate.workers import secrets_task
+from secure_gate.scanners.detect_secrets import worker as secrets_task
 from tests import secrets_corpus as fake
 
 SCAN = ("scan", "--scanners", "detect-secrets")

@@ -7,9 +7,9 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from secure_gate.dockerfiles import DockerfileError, Instruction, parse
 from secure_gate.model import Confidence, Finding
 from secure_gate.scanners.pins import images, pip_install, rules
-from secure_gate.scanners.pins.dockerfile_parse import DockerfileError, Instruction, parse
 from secure_gate.scanners.pins.expand import Scope, Value, has_reference
 from secure_gate.scanners.pins.shell import Word, commands
 

@@ -12,14 +12,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from secure_gate import dockerfiles
 from secure_gate.model import Confidence
 from secure_gate.scanners.practices.rules import CONTAINER_RUNS_AS_ROOT, Hit
 
 ROOT_USERS = frozenset({"root", "0"})
 UNPRIVILEGED_BASES = ("nonroot", "non-root", "rootless", "unprivileged")
-_DIRECTIVE = re.compile(r"#\s*([a-zA-Z]+)\s*=\s*(\S+)\s*$")
-_HEREDOC = re.compile(r"(?<!<)<<(-?)([\"']?)([A-Za-z_][A-Za-z0-9_]*)\2")
-_HEREDOC_KEYWORDS = frozenset({"RUN", "COPY", "ADD"})
 _VARIABLE = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)(?::?([-+])([^}]*))?\}"
                        r"|([A-Za-z_][A-Za-z0-9_]*))")
 FIX = ("RUN useradd --create-home --uid 10001 app  (or adduser -D -u 10001 app on Alpine), "
@@ -48,42 +46,8 @@ class Stage:
 
 def instructions(text: str) -> list[Instruction]:
     """The file's instructions with continuations joined and heredoc bodies skipped."""
-    lines = text.splitlines()
-    escape, index = "\\", 0
-    while index < len(lines) and (match := _DIRECTIVE.fullmatch(lines[index].strip())):
-        if match.group(1).lower() == "escape" and match.group(2) in ("\\", "`"):
-            escape = match.group(2)
-        index += 1
-    out: list[Instruction] = []
-    while index < len(lines):
-        start = index + 1
-        parts: list[str] = []
-        while index < len(lines):
-            current = lines[index].strip()
-            index += 1
-            if not current or current.startswith("#"):
-                if parts:
-                    continue  # comments and blank lines inside a continuation are dropped
-                break
-            if current.endswith(escape):
-                parts.append(current[:-1])
-                continue
-            parts.append(current)
-            break
-        if not parts:
-            continue
-        keyword, _, args = " ".join(parts).partition(" ")
-        out.append(Instruction(keyword.upper(), args.strip(), start))
-        if keyword.upper() not in _HEREDOC_KEYWORDS:
-            continue
-        for heredoc in _HEREDOC.finditer(args):
-            strip_tabs, word = heredoc.group(1) == "-", heredoc.group(3)
-            while index < len(lines):
-                body = lines[index].lstrip("\t") if strip_tabs else lines[index]
-                index += 1
-                if body == word:
-                    break
-    return out
+    return [Instruction(i.keyword, " ".join(i.args.split()), i.line)
+            for i in dockerfiles.parse(text, strict=False)]
 
 
 def _expand(value: str, variables: dict[str, str]) -> str | None:

@@ -1,4 +1,4 @@
-"""Dockerfile instructions with continuation lines joined and every character's place kept."""
+"""Dockerfiles read as Docker reads them: continuations joined, every character's place kept."""
 
 from __future__ import annotations
 
@@ -64,8 +64,12 @@ def _is_skippable(raw: str) -> bool:
     return not stripped or stripped.startswith("#")
 
 
-def parse(text: str) -> list[Instruction]:
-    """Every instruction of a Dockerfile, with here-document bodies attached."""
+def parse(text: str, *, strict: bool = True) -> list[Instruction]:
+    """Every instruction of a Dockerfile, with here-document bodies attached.
+
+    A here-document that is never closed is a :class:`DockerfileError`; with ``strict``
+    off it runs to the end of the file instead (for checks that read what they can).
+    """
     lines = _LINES.split(text.lstrip("\ufeff"))
     escape, index = _escape_char(lines)
     out: list[Instruction] = []
@@ -102,18 +106,20 @@ def parse(text: str) -> list[Instruction]:
         instruction = Instruction(match.group(1).upper(), logical[start:], where[start:],
                                   first + 1, where[-1][0] if where else first + 1)
         if instruction.keyword in _HEREDOC_INSTRUCTIONS:
-            index = _read_heredocs(instruction, lines, index)
+            index = _read_heredocs(instruction, lines, index, strict)
         out.append(instruction)
     return out
 
 
-def _read_heredocs(instruction: Instruction, lines: list[str], index: int) -> int:
+def _read_heredocs(instruction: Instruction, lines: list[str], index: int, strict: bool) -> int:
     for match in _HEREDOC.finditer(instruction.args):
         strip_tabs = match.group(1) == "-"
         delimiter = match.group(3) or match.group(4)
         first = index
         body: list[str] = []
         while True:
+            if index >= len(lines) and not strict:
+                break
             if index >= len(lines):
                 raise DockerfileError(f"line {instruction.line}: here-document <<{delimiter} "
                                       "is never closed")
