@@ -91,7 +91,7 @@ def test_changed_internals_fall_back_even_on_a_supported_version(
         monkeypatch: pytest.MonkeyPatch) -> None:
     from detect_secrets.core import scan as ds_scan
 
-    from secure_gate.workers import secrets_fast
+    from secure_gate.scanners.detect_secrets import fast as secrets_fast
 
     def _scan_line(plugin: object, filename: str) -> None:  # a different signature
         return None
@@ -116,7 +116,7 @@ def test_the_forced_fallback_finds_exactly_what_the_fast_loop_finds(
     fallback = scan(tmp_path, fast=True)
     from detect_secrets.core import scan as ds_scan
 
-    from secure_gate.workers import secrets_fast
+    from secure_gate.scanners.detect_secrets import fast as secrets_fast
 
     assert ds_scan._process_line_based_plugins is not secrets_fast.process_lines
     assert fallback == fast
