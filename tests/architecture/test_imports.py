@@ -19,6 +19,7 @@ FLOORS: tuple[tuple[str, ...], ...] = (
     ("secure_gate.engine",),
     ("secure_gate.diff",),
     ("secure_gate.run",),
+    ("secure_gate.duplicates",),
     ("secure_gate.request", "secure_gate.hooks"),
     ("secure_gate.policy", "secure_gate.config", "secure_gate.configkeys",
      "secure_gate.baseline"),
