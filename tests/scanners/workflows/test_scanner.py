@@ -111,9 +111,9 @@ def test_an_empty_selection_runs_nothing(tmp_path: Path) -> None:
 def test_the_hook_pattern_and_the_selection_agree() -> None:
     import re
 
-    from secure_gate.hooks import WORKFLOW_FILES
+    from secure_gate.scanners.workflows import WorkflowsScanner
 
-    pattern = re.compile(WORKFLOW_FILES)
+    pattern = re.compile(WorkflowsScanner.hook.files or "")
     for path in (".github/workflows/ci.yml", "sub/.github/workflows/ci.yaml", "action.yml",
                  "actions/x/action.yaml", ".github/dependabot.yml", ".github/ci.yml",
                  ".github/workflows/sub/x.yml", "dependabot.yml", "my-action.yml",
