@@ -210,7 +210,7 @@ def baseline_counts(path: str | None, root: Path) -> dict[str, int] | None:
         return None
     from secure_gate import baseline
 
-    return dict(baseline.load(path if os.path.isabs(path) else str(root / path)))
+    return dict(baseline.load(path, root))
 
 
 def _cmd_scan(args: argparse.Namespace) -> int:

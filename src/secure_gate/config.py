@@ -163,7 +163,10 @@ def _read(path: Path, shown: str) -> Mapping[str, Any] | None:
             document = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(shown, None, f"not valid TOML: {exc}") from None
-        table = document.get("tool", {}).get("secure-gate")
+        tool = document.get("tool", {})
+        if not isinstance(tool, dict):
+            raise ConfigError(shown, "tool", f"expected a table, got {opt.describe(tool)}")
+        table = tool.get("secure-gate")
         if table is None:
             return None
         return _as_mapping(table, shown, "[tool.secure-gate]")
@@ -411,6 +414,9 @@ def _ledger(value: object, fail: Any) -> tuple[LedgerEntry, ...]:
             strings[key] = item
         if not strings["reason"]:
             raise fail(f"{where}.reason", "every suppression needs a reason")
+        if not opt.visible(strings["reason"]):
+            raise fail(f"{where}.reason", "a reason needs visible text (only spaces, "
+                                          "zero-width or control characters were given)")
         targets = [k for k in ("fingerprint", "rule", "advisory") if strings[k]]
         if len(targets) != 1:
             raise fail(where, "name exactly one of fingerprint, rule (with an optional path "
