@@ -201,6 +201,7 @@ def collect(config: Config, options: RunOptions) -> Collected:
             return fresh
 
         status, message, outcome, duration = _run_one(name, job, scan_missing, timeout)
+        progress.finish(name)  # in-process scanners (pins, practices, pip-audit) count here
         outcome = _merge(cached, outcome)
         describe = getattr(scanner, "describe", None)
         notes = [*outcome.notes, *(describe(outcome.stats, fileset) if describe else [])]
