@@ -143,8 +143,13 @@ def _merge(first: ScanOutcome, second: ScanOutcome) -> ScanOutcome:
 
 
 def worker_limits(names: Sequence[str], jobs: int) -> dict[str, int]:
-    """Tools whose workers grow with what they parse get at most half the workers."""
-    return {n: max(1, jobs // 2) for n in names if getattr(get(n), "memory_heavy", False)}
+    """Tools whose workers grow with what they parse run as many workers as fit in the
+    machine's available memory at their measured peak (workers/sizing.py)."""
+    from secure_gate.workers import sizing
+
+    peaks = {n: int(getattr(s, "worker_peak_mb", 0)) for n in names
+             if getattr(s := get(n), "memory_heavy", False)}
+    return sizing.limits(peaks, jobs, sizing.available_memory_kb()) if peaks else {}
 
 
 def collect(config: Config, options: RunOptions) -> Collected:
