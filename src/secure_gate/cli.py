@@ -8,7 +8,7 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 from secure_gate import __version__
 from secure_gate.config import FAIL_ON_CHOICES, Config, parse_fail_on
@@ -119,12 +119,12 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _use_colour(choice: str) -> bool:
+def _use_colour(choice: str, stream: TextIO | None = None) -> bool:
     if choice != "auto":
         return choice == "always"
     if os.environ.get("NO_COLOR"):
         return False
-    return sys.stdout.isatty()
+    return (stream or sys.stdout).isatty()
 
 
 def load_config(args: argparse.Namespace, root: Path) -> Config:
@@ -147,8 +147,13 @@ def _check_not_yet(args: argparse.Namespace) -> None:
             raise UsageError(f"{flag} is not yet supported by this version of secure-gate")
 
 
+# A report option given ``-`` writes that report to standard output, as curl, pip-audit and
+# jq read it; the text report then goes to standard error.
+STDOUT = "-"
+
+
 def _writable(path: str | None, flag: str) -> None:
-    if path is None:
+    if path is None or path == STDOUT:
         return
     parent = Path(path).resolve().parent
     if not parent.is_dir():
@@ -156,7 +161,11 @@ def _writable(path: str | None, flag: str) -> None:
 
 
 def write_file(path: str, text: str) -> None:
-    """Write a report atomically (a reader never sees half a file)."""
+    """Write a report atomically (a reader never sees half a file); ``-`` is standard output."""
+    if path == STDOUT:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
     target = Path(path)
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     tmp.write_text(text, encoding="utf-8")
@@ -218,12 +227,18 @@ def _cmd_scan(args: argparse.Namespace) -> int:
     from secure_gate.report.text import TextOptions, render_text
 
     _check_not_yet(args)
-    for path, flag in ((args.json, "--json"), (args.sarif, "--sarif"),
-                       (args.markdown, "--markdown")):
+    outputs = ((args.json, "--json"), (args.sarif, "--sarif"), (args.markdown, "--markdown"))
+    for path, flag in outputs:
         _writable(path, flag)
+    to_stdout = [flag for path, flag in outputs if path == STDOUT]
+    if len(to_stdout) > 1:
+        raise UsageError(f"{' and '.join(to_stdout)} both name - (standard output): one "
+                         "report at a time can go there")
     report = run_scan(args)
-    sys.stdout.write(render_text(report, TextOptions(colour=_use_colour(args.color))))
-    sys.stdout.flush()
+    text_stream = sys.stderr if to_stdout else sys.stdout
+    text_stream.write(render_text(report, TextOptions(colour=_use_colour(args.color,
+                                                                         text_stream))))
+    text_stream.flush()
     if args.json:
         write_file(args.json, render_json(report))
     notices: list[str] = []
@@ -275,7 +290,9 @@ def _cmd_baseline(args: argparse.Namespace) -> int:
     write_file(args.output, baseline.render(report.findings))
     kept = sum(1 for f in report.findings
                if f.suppression is None or f.suppression.kind != "ledger")
-    print(f"secure-gate: wrote {kept} finding(s) to {terminal(args.output)}")
+    print(f"secure-gate: wrote {kept} finding(s) to "
+          f"{'standard output' if args.output == STDOUT else terminal(args.output)}",
+          file=sys.stderr if args.output == STDOUT else sys.stdout)
     return 0
 
 
