@@ -71,8 +71,13 @@ def load(path: str, root: Path) -> Mapping[str, int]:
     Errors never quote the file's own keys or values: a path that names some other JSON file
     must not turn the gate into a way to print it.
     """
+    return parse(_read(path, root), path)
+
+
+def parse(text: str | bytes, path: str) -> Mapping[str, int]:
+    """Check a baseline's content (``path`` names it in errors); problems exit 2."""
     try:
-        document = json.loads(_read(path, root))
+        document = json.loads(text)
     except ValueError as exc:
         raise ConfigError(path, None, f"not valid JSON (line {getattr(exc, 'lineno', '?')})"
                           ) from None

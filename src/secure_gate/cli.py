@@ -19,6 +19,7 @@ from secure_gate.redact import redact
 from secure_gate.report.escape import terminal
 
 if TYPE_CHECKING:
+    from secure_gate.trusted import TrustedPolicy
     from secure_gate.workers.pool import WorkerPool
 from secure_gate.report.rendered import Rendered
 
@@ -76,6 +77,11 @@ def add_scan_options(parser: argparse.ArgumentParser) -> None:
                         help="findings already present at REF do not block")
     parser.add_argument("--baseline", metavar="FILE",
                         help="findings recorded in FILE are suppressed")
+    parser.add_argument("--policy-from", choices=("base", "head"),
+                        help="with --diff-base: read the config, ledger and baseline from the "
+                             "base commit (default) or from the change itself (head)")
+    parser.add_argument("--policy-base", metavar="REF",
+                        help="the commit --policy-from base reads (default: --diff-base)")
     parser.add_argument("--osv-url", metavar="URL", help="OSV-compatible vulnerability API")
     parser.add_argument("--advisory-db", metavar="PATH",
                         help="offline OSV export (zip or folder of OSV JSON)")
@@ -129,11 +135,14 @@ def _use_colour(choice: str, stream: TextIO | None = None) -> bool:
 
 def load_config(args: argparse.Namespace, root: Path) -> Config:
     """The config file's settings with the command line's on top (flags win)."""
-    from dataclasses import replace
 
     from secure_gate import config
 
-    loaded = config.load(root, args.config)
+    return _flags(args, config.load(root, args.config))
+
+
+def _flags(args: argparse.Namespace, loaded: Config) -> Config:
+    """Command-line thresholds win over the file's."""
     if args.fail_on:
         loaded = replace(loaded, fail_on=parse_fail_on(args.fail_on))
     if args.min_confidence:
@@ -177,20 +186,45 @@ def run_scan(args: argparse.Namespace, pool: WorkerPool | None = None) -> Report
     from secure_gate import run
 
     root = Path.cwd()
-    config = load_config(args, root)
+    policy = trusted_policy(args, root)
+    config = _flags(args, policy.config)
     options = run.RunOptions(
         root=root,
         paths=tuple(args.paths),
         scanners=args.scanners,
         jobs=args.jobs or (os.cpu_count() or 1),
-        baseline=baseline_counts(args.baseline or config.baseline, root),
+        baseline=policy.baseline,
         diff_base=args.diff_base,
         scanner_options=scanner_options(args, root),
         cache_dir=cache_dir(args),
         pool=pool,
     )
     with Progress.for_terminal(sys.stderr) as progress:
-        return run.scan(config, replace(options, progress=progress))
+        report = run.scan(config, replace(options, progress=progress))
+    return replace(report, policy_source=policy.source, policy_changes=policy.changes,
+                   policy_in_effect=policy.source.startswith("the working tree"),
+                   notices=(*policy.notices, *report.notices))
+
+
+def trusted_policy(args: argparse.Namespace, root: Path) -> TrustedPolicy:
+    """The policy to judge by: the base commit's when judging a change (``--policy-from``)."""
+    from secure_gate import diff, trusted
+
+    policy_from = args.policy_from or ("base" if args.diff_base else "head")
+    ref = args.policy_base or args.diff_base
+    if policy_from == "base" and args.policy_from and ref is None:
+        raise UsageError("--policy-from base needs a base commit (--diff-base or --policy-base)")
+    try:
+        base = diff.resolve_base(root, ref, flag="--policy-base" if args.policy_base
+                                 else "--diff-base") if ref else None
+    except UsageError as exc:
+        if policy_from != "base":
+            raise
+        raise UsageError(f"{exc}. The policy is read from the base commit so that a change "
+                         "cannot relax it (--policy-from head, or the Action input "
+                         "policy-from: head, reads the change's own)") from None
+    return trusted.resolve(root, base=base, policy_from=policy_from,
+                           explicit_config=args.config, explicit_baseline=args.baseline)
 
 
 def cache_dir(args: argparse.Namespace) -> Path | None:

@@ -103,6 +103,7 @@ class Config:
     # Globs per path class, replacing that class's defaults (filekinds.DEFAULT_PATHS).
     paths: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     classes: Mapping[str, ClassPolicy] = field(default_factory=lambda: dict(DEFAULT_CLASSES))
+    new_inline_suppressions: str = "report"
 
     def scanner(self, name: str) -> ScannerConfig:
         """The settings of one scanner (defaults when the file says nothing of it)."""
@@ -158,7 +159,12 @@ def _read(path: Path, shown: str) -> Mapping[str, Any] | None:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(shown, None, f"cannot read the file: {exc}") from None
-    if path.suffix == ".toml":
+    return parse_document(text, toml=path.suffix == ".toml", shown=shown)
+
+
+def parse_document(text: str, *, toml: bool, shown: str) -> Mapping[str, Any] | None:
+    """A config file's text as a mapping (None: a pyproject.toml without our table)."""
+    if toml:
         try:
             document = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
@@ -222,6 +228,7 @@ def load(root: Path, explicit: str | None = None) -> Config:
 
 
 _TOP_KEYS = keys.TOP_KEYS  # each key's option and help: configkeys.py (the README's table)
+INLINE_CHOICES = ("allow", "report", "block")
 
 
 def validate(raw: Mapping[str, Any], source: str | None) -> Config:
@@ -258,6 +265,8 @@ def validate(raw: Mapping[str, Any], source: str | None) -> Config:
         baseline=get("baseline", keys.TOP["baseline"]),
         paths=_paths(raw.get("paths", {}), fail),
         classes=_classes(raw.get("classes", {}), fail),
+        new_inline_suppressions=get("new-inline-suppressions",
+                                    opt.choice("report", "", INLINE_CHOICES)),
     )
     return config
 

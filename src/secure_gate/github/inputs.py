@@ -40,6 +40,7 @@ class Inputs:
     config: str | None = None
     diff_base: str | None = None
     baseline: str | None = None
+    policy_from: str | None = None
     osv_url: str | None = None
     advisory_db: str | None = None
     sarif_file: str | None = None
@@ -209,6 +210,7 @@ def parse_inputs(environ: Mapping[str, str], workspace: Path) -> Inputs:
         config=existing_path(workspace, raw(environ, "config"), "config"),
         diff_base=_ref(raw(environ, "diff-base")),
         baseline=existing_path(workspace, raw(environ, "baseline"), "baseline"),
+        policy_from=_choice(raw(environ, "policy-from"), "policy-from", ("base", "head")),
         osv_url=_url(raw(environ, "osv-url")),
         advisory_db=existing_path(workspace, raw(environ, "advisory-db"), "advisory-db"),
         sarif_file=report_file(workspace, raw(environ, "sarif-file"), "sarif-file"),

@@ -11,6 +11,7 @@ from secure_gate.errors import UsageError
 from secure_gate.github.context import Event, GitHubContext
 from secure_gate.github.inputs import Inputs
 from secure_gate.model import Report
+from secure_gate.trusted import JUDGING_EVENTS
 
 # CLI option (argparse dest) → the Action input that sets it, for "not yet supported" errors.
 INPUT_OF = {"diff_base": "diff-base", "baseline": "baseline", "osv_url": "osv-url",
@@ -29,11 +30,20 @@ def diff_base(value: str | None, event: Event, notifier: Notifier) -> str | None
     """``auto`` is the PR's base commit, or the commit before a push; else the value."""
     if value != "auto":
         return value
-    base = event.base_sha if event.pr_number is not None else event.before
+    base = event.base_sha if event.base_sha is not None else event.before
     if base is None:
         notifier.notice(f"diff-base: auto found no base commit in the {event.name or 'unknown'}"
                         " event, so every finding counts as new")
     return base
+
+
+def policy_argv(inputs: Inputs, event: Event) -> list[str]:
+    """On events that judge a change before it merges, the policy comes from its base."""
+    chosen = inputs.policy_from or ("base" if event.name in JUDGING_EVENTS else "head")
+    argv = [f"--policy-from={chosen}"]
+    if chosen == "base" and event.name in JUDGING_EVENTS and event.base_sha is not None:
+        argv.append(f"--policy-base={event.base_sha}")
+    return argv
 
 
 def scan_argv(inputs: Inputs, base: str | None) -> list[str]:
@@ -71,8 +81,8 @@ def scan_report(ctx: GitHubContext, notifier: Notifier) -> Report:
     """Parse the inputs exactly as the CLI parses flags, then run the CLI's scan."""
     parser = cli._Parser(prog="secure-gate github", add_help=False)
     cli.add_scan_options(parser)
-    args = parser.parse_args(scan_argv(ctx.inputs, diff_base(ctx.inputs.diff_base, ctx.event,
-                                                             notifier)))
+    argv = scan_argv(ctx.inputs, diff_base(ctx.inputs.diff_base, ctx.event, notifier))
+    args = parser.parse_args([*policy_argv(ctx.inputs, ctx.event), *argv])
     check_supported(args, ctx.inputs)
     # The CLI scans the current directory; the Action's repository is the workspace.
     with contextlib.chdir(ctx.workspace):
