@@ -13,8 +13,9 @@ _SEVERITIES = sorted(Severity, reverse=True)
 
 def head(report: Report) -> str:
     """Everything above the findings list; always shown whole (findings are cut first)."""
-    parts = [_verdict(report), *_policy(report), _counts(report), _scanners(report),
-             _files(report)]
+    policy = policy_section(report)
+    parts = [_verdict(report), *([policy] if policy else []), _counts(report),
+             _scanners(report), _files(report)]
     if report.notices:
         parts.append("### Notices\n\n" + "".join(f"- {markdown(n, limit=1000)}\n"
                                                  for n in report.notices))
@@ -48,11 +49,11 @@ def _verdict(report: Report) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _policy(report: Report) -> list[str]:
+def policy_section(report: Report) -> str | None:
     """The change's own policy edits: shown whole, next to the verdict they did not make."""
     title = policy_changes.headline(report)
     if title is None:
-        return []
+        return None
     lines = [f"### ⚠️ Policy changes\n\n**{markdown(title, limit=2000)}**"]
     source = policy_changes.source_line(report)
     if source:
@@ -62,7 +63,7 @@ def _policy(report: Report) -> list[str]:
         at = policy_changes.where(change)
         lines.append(f"- {change.effect}: {markdown(change.describe(), limit=500)}"
                      + (f" ({markdown_code(at, limit=300)})" if at else ""))
-    return ["\n".join(lines) + "\n"]
+    return "\n".join(lines) + "\n"
 
 
 def _counts(report: Report) -> str:
