@@ -9,7 +9,9 @@ Five figures, each a ratio against what the bare tools cost on the same machine:
 2. warm re-scan of the unchanged tree against the cold scan (and the findings must be equal);
 3. one staged file: `secure-gate hook -- FILE` against `bandit FILE` + `detect-secrets-hook FILE`;
 4. pip-audit across a generated monorepo: queries sent per distinct pinned (package, version);
-5. peak memory (summed PSS) of the whole process tree, against the larger of the two tools'.
+5. peak memory (summed PSS) of the whole process tree, against the larger of the two tools';
+6. bandit alone with its workers sized by memory (all cores here) against one worker per two
+   cores (the halving rule it replaced), with the largest single worker's RSS and the findings.
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ class Run:
     cpu: float
     peak_rss_mb: float
     code: int
+    largest_mb: float = 0.0  # the largest resident size any one process of the tree reached
 
 
 def _tree(pid: int) -> list[int]:
@@ -74,19 +77,32 @@ def _rss_kb(pid: int) -> int:
     return 0
 
 
+def _vm_rss_kb(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/status") as fh:
+            for line in fh:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
 def measure(argv: list[str], cwd: Path, stdout: Path | None = None) -> Run:
     """Wall time, CPU time of the whole tree, and peak summed RSS of the tree."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     sink = open(stdout, "wb") if stdout else subprocess.DEVNULL  # noqa: SIM115
     start = time.perf_counter()
     proc = subprocess.Popen(argv, cwd=cwd, stdout=sink, stderr=subprocess.DEVNULL)
-    peak = 0
+    peak = largest = 0
     done = threading.Event()
 
     def sample() -> None:
-        nonlocal peak
+        nonlocal peak, largest
         while not done.is_set():
-            peak = max(peak, sum(_rss_kb(p) for p in _tree(proc.pid)))
+            tree = _tree(proc.pid)
+            peak = max(peak, sum(_rss_kb(p) for p in tree))
+            largest = max([largest, *(_vm_rss_kb(p) for p in tree[1:])])  # workers, tools
             done.wait(0.02)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -99,7 +115,7 @@ def measure(argv: list[str], cwd: Path, stdout: Path | None = None) -> Run:
         sink.close()  # type: ignore[union-attr]
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return Run(wall, cpu, peak / 1024, code)
+    return Run(wall, cpu, peak / 1024, code, largest / 1024)
 
 
 def git_copy(source: Path, work: Path) -> Path:
@@ -153,6 +169,30 @@ def cold_and_warm(repo: Path, tmp: Path, cores: int) -> list[tuple[str, float, s
         ("5. peak memory / largest tool", cold.peak_rss_mb / largest, "<= 1.50",
          f"{cold.peak_rss_mb:.0f} MB vs {largest:.0f} MB"),
     ]
+
+
+def bandit_workers(repo: Path, tmp: Path, cores: int) -> tuple[str, float, str, str]:
+    """bandit alone, without the cache: all cores (what memory sizing gives a machine with
+    memory to spare) against half of them (the rule it replaced)."""
+    from secure_gate.scanners import get
+    from secure_gate.workers import sizing
+
+    gate = [str(BIN / "secure-gate"), "scan", "--scanners", "bandit", "--fail-on", "never",
+            "--no-cache"]
+    half = max(1, cores // 2)
+    sized = sizing.limits({"bandit": int(getattr(get("bandit"), "worker_peak_mb", 0))},
+                          cores, sizing.available_memory_kb())["bandit"]
+    old = measure([*gate, "--jobs", str(half), "--json", str(tmp / "half.json")], repo)
+    new = measure([*gate, "--jobs", str(cores), "--json", str(tmp / "sized.json")], repo)
+    same = findings(tmp / "half.json") == findings(tmp / "sized.json")
+    count = len(findings(tmp / "sized.json"))
+    for label, run, workers in (("halved", old, half), ("sized", new, sized)):
+        print(f"  bandit, {label:6} {workers:2} worker(s) {run.wall:7.2f}s wall {run.cpu:7.2f}s "
+              f"cpu {run.peak_rss_mb:7.1f} MB tree, largest process {run.largest_mb:5.1f} MB")
+    return ("6. bandit sized / halved workers", new.wall / old.wall, "< 1 on 2+ cores",
+            f"{sized} vs {half} worker(s): {new.wall:.1f}s vs {old.wall:.1f}s, largest process "
+            f"{new.largest_mb:.0f} vs {old.largest_mb:.0f} MB, {count} findings"
+            + ("" if same else ", FINDINGS DIFFER"))
 
 
 def hook(repo: Path, rounds: int) -> tuple[str, float, str, str]:
@@ -219,6 +259,7 @@ def main() -> None:
                    check=False)
     with tempfile.TemporaryDirectory(prefix="secure-gate-bench-") as tmp:
         rows = cold_and_warm(repo, Path(tmp), cores)
+        rows.append(bandit_workers(repo, Path(tmp), cores))
         rows.append(hook(repo, args.hook_rounds))
         rows.append(pip_audit_monorepo(Path(tmp)))
     print()

@@ -78,14 +78,14 @@ def test_incomplete_scan_writes_no_baseline(make_repo: Callable[..., Any],
     [
         ("not json", "not valid JSON"),
         ("[]", "a baseline is a JSON object"),
-        ('{"schema_version": 2, "findings": {}}', "schema_version: expected 1, got 2"),
+        ('{"schema_version": 2, "findings": {}}', "schema_version: expected 1"),
         ('{"schema_version": 1}', "findings: expected an object"),
         ('{"schema_version": 1, "findings": {}, "plugins_used": []}',
-         "plugins_used: unknown key"),
+         "has keys a secure-gate baseline does not have"),
         ('{"schema_version": 1, "findings": {"abc": {"count": 1}}}', "not a secure-gate "
                                                                     "fingerprint"),
         ('{"schema_version": 1, "findings": {"' + "a" * 32 + '": {"count": 0}}}',
-         "expected a whole number >= 1, got 0"),
+         "expected a whole number >= 1"),
         ('{"schema_version": 1, "findings": {"' + "a" * 32 + '": {"count": 1, "path": "x",'
          ' "exec": "rm"}}}', "expected an object with keys"),
     ],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -190,3 +191,43 @@ def test_a_path_that_matches_nothing_says_nothing_was_scanned(
     assert "NOTHING SCANNED" in result.out
     normal = run_cli(repo.root, "scan", "--scanners", "bandit", "app")
     assert normal.json_report["nothing_scanned"] is False and "NOTHING" not in normal.out
+
+
+@pytest.mark.parametrize("flag", ["--json", "--sarif", "--markdown"])
+def test_dash_writes_the_report_to_stdout_and_the_text_to_stderr(
+        make_repo: Callable[..., Any], run_cli: Callable[..., Any], flag: str) -> None:
+    repo = make_repo(VULNERABLE)
+    result = run_cli(repo.root, "scan", "--scanners", "bandit", flag, "-", report=False)
+    assert result.code == 1
+    assert not (repo.root / "-").exists()
+    if flag == "--markdown":
+        assert result.out.startswith("## ❌ secure-gate failed")
+    else:
+        document = json.loads(result.out)  # nothing else on stdout
+        assert ("findings" in document) if flag == "--json" else document["version"] == "2.1.0"
+    assert result.err.rstrip().splitlines()[-1].startswith("secure-gate FAILED: ")
+
+
+def test_only_one_report_can_go_to_stdout(make_repo: Callable[..., Any],
+                                          run_cli: Callable[..., Any]) -> None:
+    repo = make_repo(VULNERABLE)
+    result = run_cli(repo.root, "scan", "--json", "-", "--sarif", "-", report=False)
+    assert result.code == 2
+    assert "--json and --sarif both name - (standard output)" in result.err
+    assert result.out == ""
+
+
+def test_a_file_named_dash_is_still_reachable_as_dot_slash(
+        make_repo: Callable[..., Any], run_cli: Callable[..., Any]) -> None:
+    repo = make_repo(VULNERABLE)
+    result = run_cli(repo.root, "scan", "--scanners", "bandit", "--json", "./-", report=False)
+    assert json.loads((repo.root / "-").read_text(encoding="utf-8"))["exit_code"] == 1
+    assert result.out.rstrip().splitlines()[-1].startswith("secure-gate FAILED: ")
+
+
+def test_baseline_to_stdout(make_repo: Callable[..., Any], run_cli: Callable[..., Any]) -> None:
+    repo = make_repo(VULNERABLE)
+    result = run_cli(repo.root, "baseline", "--scanners", "bandit", "-o", "-", report=False)
+    assert result.code == 0 and not (repo.root / "-").exists()
+    assert json.loads(result.out)
+    assert "to standard output" in result.err

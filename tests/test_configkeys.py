@@ -50,7 +50,7 @@ def _nested(key: str, value: Any) -> dict[str, Any]:
 def _sample(option_allowed: str, default: str) -> Any:
     if option_allowed == "true or false":
         return default != "`true`"
-    if option_allowed in ("a number", "a whole number"):
+    if option_allowed.startswith(("a number", "a whole number")):
         return 7
     if option_allowed.startswith("one of "):
         return option_allowed.removeprefix("one of ").split(", ")[-1]

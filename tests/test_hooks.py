@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 from collections.abc import Callable
@@ -19,6 +18,7 @@ from secure_gate import hooks
 from secure_gate.scanners import SCANNERS
 from tests import secrets_corpus as fake
 from tests.conftest import PROJECT
+from tests.release_checks import snapshot
 
 BIN = Path(sys.executable).parent
 
@@ -177,19 +177,7 @@ def make_hook_repo(make_repo: Callable[..., Any], files: dict[str, str], config:
 def project_at_commit(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str]:
     """This project as a user names it, a git URL and a commit: the work tree's files
     (tracked and new, not ignored) committed in a repository of their own."""
-    root = tmp_path_factory.mktemp("secure-gate-at-a-commit")
-    listed = subprocess.run(["git", "ls-files", "-z", "--cached", "--others",
-                             "--exclude-standard"], cwd=PROJECT, capture_output=True,
-                            check=True).stdout.decode().split("\0")
-    for name in filter(None, listed):
-        source = PROJECT / name
-        if source.is_file():
-            (root / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, root / name)
-    env = {**os.environ, "GIT_CONFIG_NOSYSTEM": "1"}
-    for argv in (["init", "-q", "-b", "main"], ["add", "-A"],
-                 ["commit", "-q", "-m", "snapshot"]):
-        subprocess.run(["git", *argv], cwd=root, check=True, env=env, capture_output=True)
+    root = snapshot(tmp_path_factory.mktemp("secure-gate-at-a-commit"))
     sha = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, check=True,
                          capture_output=True, text=True).stdout.strip()
     return root.as_uri(), sha

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
 import sys
 import textwrap
@@ -17,9 +16,8 @@ import yaml
 from scripts import pinned
 
 from tests.conftest import PROJECT
-from tests.test_release import check_snippet, shallow
+from tests.release_checks import BIN, check_snippet, check_workflow, shallow
 
-BIN = Path(sys.executable).parent
 README = (PROJECT / "README.md").read_text(encoding="utf-8")
 
 
@@ -31,13 +29,6 @@ def _history() -> None:
 
 def yaml_blocks() -> list[str]:
     return [m.group(1) for m in re.finditer(r"^```ya?ml\n(.*?)^```", README, re.M | re.S)]
-
-
-def tool(name: str) -> str:
-    found = shutil.which(name, path=str(BIN)) or shutil.which(name)
-    if found is None:
-        pytest.skip(f"{name} is not installed (requirements/dev.txt has it)")
-    return found
 
 
 def local(text: str) -> str:
@@ -52,13 +43,7 @@ def test_readme_workflow_copied_into_a_scratch_repository(tmp_path: Path) -> Non
     target = tmp_path / ".github" / "workflows" / "secure-gate.yml"
     target.parent.mkdir(parents=True)
     target.write_text(workflows[0], encoding="utf-8")
-    schema = subprocess.run([tool("check-jsonschema"), "--builtin-schema",
-                             "vendor.github-workflows", str(target)], capture_output=True,
-                            text=True, check=False)
-    assert schema.returncode == 0, schema.stdout + schema.stderr
-    audit = subprocess.run([tool("zizmor"), "--offline", "--persona=pedantic", "--no-progress",
-                            str(target)], capture_output=True, text=True, check=False)
-    assert audit.returncode == 0, audit.stdout + audit.stderr
+    check_workflow(target, "pedantic")
     for block in blocks:
         data = yaml.safe_load(textwrap.dedent(block))
         assert list(pinned.action_steps(data)), block

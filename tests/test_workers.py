@@ -193,7 +193,7 @@ def test_progress_draws_only_on_a_terminal_after_the_delay() -> None:
     with progress:
         progress.advance("bandit", 3)
         time.sleep(0.1)
-    assert "secure-gate: bandit 7/10 files" in screen.getvalue()
+    assert "secure-gate 70% | bandit 7/10 files" in screen.getvalue()
     assert screen.getvalue().endswith("\r\x1b[K")
     quiet = FakeTerminal()
     with Progress(quiet, delay=60):

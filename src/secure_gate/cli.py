@@ -7,7 +7,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO
 
 from secure_gate import __version__
 from secure_gate.config import FAIL_ON_CHOICES
@@ -64,6 +64,11 @@ def add_scan_options(parser: argparse.ArgumentParser) -> None:
                         help="findings already present at REF do not block")
     parser.add_argument("--baseline", metavar="FILE",
                         help="findings recorded in FILE are suppressed")
+    parser.add_argument("--policy-from", choices=("base", "head"),
+                        help="with --diff-base: read the config, ledger and baseline from the "
+                             "base commit (default) or from the change itself (head)")
+    parser.add_argument("--policy-base", metavar="REF",
+                        help="the commit --policy-from base reads (default: --diff-base)")
     from secure_gate.request import flags
 
     for flag_name, (_scanner, flag) in flags().items():  # scanners declare their own flags
@@ -114,12 +119,12 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _use_colour(choice: str) -> bool:
+def _use_colour(choice: str, stream: TextIO | None = None) -> bool:
     if choice != "auto":
         return choice == "always"
     if os.environ.get("NO_COLOR"):
         return False
-    return sys.stdout.isatty()
+    return (stream or sys.stdout).isatty()
 
 
 def scan_request(args: argparse.Namespace, root: Path) -> ScanRequest:
@@ -136,14 +141,21 @@ def scan_request(args: argparse.Namespace, root: Path) -> ScanRequest:
         min_confidence=args.min_confidence,
         diff_base=args.diff_base,
         baseline=args.baseline,
+        policy_from=args.policy_from,
+        policy_base=args.policy_base,
         scanner_options=flag_options(values, root),
         jobs=args.jobs,
         cache_dir=cache_location(args.no_cache, args.cache_dir),
     )
 
 
+# A report option given ``-`` writes that report to standard output (the text report then
+# goes to standard error).
+STDOUT = "-"
+
+
 def _writable(path: str | None, flag: str) -> None:
-    if path is None:
+    if path is None or path == STDOUT:
         return
     parent = Path(path).resolve().parent
     if not parent.is_dir():
@@ -166,10 +178,16 @@ def _cmd_scan(args: argparse.Namespace) -> int:
               if (path := getattr(args, f"format_{name}")) is not None}
     for name, path in wanted.items():
         _writable(path, formats.FORMATS[name].flag)
+    to_stdout = [formats.FORMATS[n].flag for n, path in wanted.items() if path == formats.STDOUT]
+    if len(to_stdout) > 1:
+        raise UsageError(f"{' and '.join(to_stdout)} both name - (standard output): one "
+                         "report at a time can go there")
     report = run_scan(scan_request(args, Path.cwd()))
-    sys.stdout.write(render_text(report, TextOptions(colour=_use_colour(args.color))))
-    sys.stdout.flush()
-    for notice in formats.write(report, wanted):
+    text_stream = sys.stderr if to_stdout else sys.stdout
+    text_stream.write(render_text(report, TextOptions(colour=_use_colour(args.color,
+                                                                         text_stream))))
+    text_stream.flush()
+    for notice in formats.write(report, wanted, stdout=sys.stdout):
         print(f"secure-gate: {terminal(notice)}", file=sys.stderr)
     return report.exit_code
 
@@ -187,7 +205,7 @@ def _cmd_baseline(args: argparse.Namespace) -> int:
     """Write the current findings as a baseline; refuse when a scanner did not complete."""
     from secure_gate import baseline
     from secure_gate.model import Status
-    from secure_gate.report.formats import write_text
+    from secure_gate.report.formats import put
 
     _writable(args.output, "--output")
     report = run_scan(scan_request(args, Path.cwd()))
@@ -200,10 +218,12 @@ def _cmd_baseline(args: argparse.Namespace) -> int:
         print(f"secure-gate: not writing a baseline from an incomplete scan "
               f"({', '.join(failed)} did not complete)", file=sys.stderr)
         return EXIT_SCANNER_ERROR
-    write_text(args.output, baseline.render(report.findings))
+    put(args.output, baseline.render(report.findings), stdout=sys.stdout)
     kept = sum(1 for f in report.findings
                if f.suppression is None or f.suppression.kind != "ledger")
-    print(f"secure-gate: wrote {kept} finding(s) to {terminal(args.output)}")
+    print(f"secure-gate: wrote {kept} finding(s) to "
+          f"{'standard output' if args.output == STDOUT else terminal(args.output)}",
+          file=sys.stderr if args.output == STDOUT else sys.stdout)
     return 0
 
 

@@ -103,6 +103,7 @@ class Config:
     # Globs per path class, replacing that class's defaults (filekinds.DEFAULT_PATHS).
     paths: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     classes: Mapping[str, ClassPolicy] = field(default_factory=lambda: dict(DEFAULT_CLASSES))
+    new_inline_suppressions: str = "report"
 
     def scanner(self, name: str) -> ScannerConfig:
         """The settings of one scanner (defaults when the file says nothing of it)."""
@@ -155,12 +156,20 @@ def _read(path: Path, shown: str) -> Mapping[str, Any] | None:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(shown, None, f"cannot read the file: {exc}") from None
-    if path.suffix == ".toml":
+    return parse_document(text, toml=path.suffix == ".toml", shown=shown)
+
+
+def parse_document(text: str, *, toml: bool, shown: str) -> Mapping[str, Any] | None:
+    """A config file's text as a mapping (None: a pyproject.toml without our table)."""
+    if toml:
         try:
             document = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(shown, None, f"not valid TOML: {exc}") from None
-        table = document.get("tool", {}).get("secure-gate")
+        tool = document.get("tool", {})
+        if not isinstance(tool, dict):
+            raise ConfigError(shown, "tool", f"expected a table, got {opt.describe(tool)}")
+        table = tool.get("secure-gate")
         if table is None:
             return None
         return _as_mapping(table, shown, "[tool.secure-gate]")
@@ -216,6 +225,7 @@ def load(root: Path, explicit: str | None = None) -> Config:
 
 
 _TOP_KEYS = keys.TOP_KEYS  # each key's option and help: configkeys.py (the README's table)
+INLINE_CHOICES = ("allow", "report", "block")
 
 
 def validate(raw: Mapping[str, Any], source: str | None) -> Config:
@@ -252,6 +262,8 @@ def validate(raw: Mapping[str, Any], source: str | None) -> Config:
         baseline=get("baseline", keys.TOP["baseline"]),
         paths=_paths(raw.get("paths", {}), fail),
         classes=_classes(raw.get("classes", {}), fail),
+        new_inline_suppressions=get("new-inline-suppressions",
+                                    opt.choice("report", "", INLINE_CHOICES)),
     )
     return config
 
@@ -407,6 +419,9 @@ def _ledger(value: object, fail: Any) -> tuple[LedgerEntry, ...]:
             strings[key] = item
         if not strings["reason"]:
             raise fail(f"{where}.reason", "every suppression needs a reason")
+        if not opt.visible(strings["reason"]):
+            raise fail(f"{where}.reason", "a reason needs visible text (only spaces, "
+                                          "zero-width or control characters were given)")
         targets = [k for k in ("fingerprint", "rule", "advisory") if strings[k]]
         if len(targets) != 1:
             raise fail(where, "name exactly one of fingerprint, rule (with an optional path "

@@ -41,14 +41,14 @@ class Comparison:
     changed_lines: Mapping[str, frozenset[int]] = field(default_factory=dict)
 
 
-def resolve_base(root: Path, ref: str) -> str:
+def resolve_base(root: Path, ref: str, flag: str = "--diff-base") -> str:
     """The commit a ``--diff-base`` names; a clear error when the clone does not have it."""
     if ref.startswith("-"):
-        raise UsageError(f"--diff-base {ref!r} is not a git revision")
+        raise UsageError(f"{flag} {ref!r} is not a git revision")
     sha = git.resolve_commit(root, ref)
     if sha is None:
         raise UsageError(
-            f"--diff-base {ref!r} is not a commit in this clone; fetch it first (with "
+            f"{flag} {ref!r} is not a commit in this clone; fetch it first (with "
             "actions/checkout, set `fetch-depth: 0`, or fetch the base ref)")
     return sha
 

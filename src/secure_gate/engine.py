@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import os
+from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
-from secure_gate import baseline, cache, config, diff, run
+from secure_gate import baseline, cache, config, diff, run, trusted
 from secure_gate.config import Config
+from secure_gate.errors import UsageError
 from secure_gate.model import Report
 from secure_gate.progress import Progress
 from secure_gate.request import ScanRequest
@@ -15,10 +16,8 @@ from secure_gate.scanners import SCANNERS, scanner_class
 from secure_gate.workers.pool import WorkerPool
 
 
-def load_policy(request: ScanRequest) -> Config:
-    """The config file's settings with the request's thresholds on top (flags win)."""
-    home = request.origin or request.root
-    loaded = config.load(home, request.config_file)
+def _thresholds(request: ScanRequest, loaded: Config) -> Config:
+    """The request's thresholds win over the policy's."""
     fail_on, given = request.threshold()
     if given:
         loaded = replace(loaded, fail_on=fail_on)
@@ -28,12 +27,37 @@ def load_policy(request: ScanRequest) -> Config:
     return loaded
 
 
-def _baseline(request: ScanRequest, policy: Config) -> dict[str, int] | None:
-    path = request.baseline or policy.baseline
-    if path is None:
-        return None
-    home = request.origin or request.root
-    return dict(baseline.load(path if os.path.isabs(path) else str(home / path)))
+def load_policy(request: ScanRequest) -> trusted.TrustedPolicy:
+    """The policy to judge by: the base commit's when judging a change (``policy_from``).
+
+    A scan of a copy (the staged files) reads the repository's own working-tree policy.
+    """
+    if request.origin is not None:
+        home = request.origin
+        loaded = config.load(home, request.config_file)
+        path = request.baseline or loaded.baseline
+        return trusted.TrustedPolicy(
+            _thresholds(request, loaded),
+            dict(baseline.load(path, home)) if path is not None else None,
+            "the working tree")
+    root = request.root
+    policy_from = request.policy_from or ("base" if request.diff_base else "head")
+    ref = request.policy_base or request.diff_base
+    if policy_from == "base" and request.policy_from and ref is None:
+        raise UsageError("--policy-from base needs a base commit (--diff-base or --policy-base)")
+    try:
+        base = diff.resolve_base(root, ref, flag="--policy-base" if request.policy_base
+                                 else "--diff-base") if ref else None
+    except UsageError as exc:
+        if policy_from != "base":
+            raise
+        raise UsageError(f"{exc}. The policy is read from the base commit so that a change "
+                         "cannot relax it (--policy-from head, or the Action input "
+                         "policy-from: head, reads the change's own)") from None
+    policy = trusted.resolve(root, base=base, policy_from=policy_from,
+                             explicit_config=request.config_file,
+                             explicit_baseline=request.baseline)
+    return replace(policy, config=_thresholds(request, policy.config))
 
 
 def _scanner_options(request: ScanRequest, policy: Config) -> dict[str, dict[str, Any]]:
@@ -54,9 +78,9 @@ def _scanner_options(request: ScanRequest, policy: Config) -> dict[str, dict[str
     return out
 
 
-def run_options(request: ScanRequest, policy: Config, *,
-                progress: Progress | None = None, pool: WorkerPool | None = None
-                ) -> run.RunOptions:
+def run_options(request: ScanRequest, policy: Config,
+                accepted: Mapping[str, int] | None, *, progress: Progress | None = None,
+                pool: WorkerPool | None = None) -> run.RunOptions:
     """What the runner needs, from the request and its policy."""
     return run.RunOptions(
         root=request.root,
@@ -66,7 +90,7 @@ def run_options(request: ScanRequest, policy: Config, *,
         cache_dir=request.cache_dir,
         scanner_options=_scanner_options(request, policy),
         today=request.today,
-        baseline=_baseline(request, policy),
+        baseline=accepted,
         repository_url=request.repository_url,
         commit=request.commit,
         listing=request.listing,
@@ -82,11 +106,15 @@ def scan(request: ScanRequest, *, progress: Progress | None = None,
     if request.cache_dir is not None:
         cache.check_folder(request.cache_dir, request.origin or request.root)
     policy = load_policy(request)
-    options = run_options(request, policy, progress=progress, pool=pool)
-    collected = run.collect(policy, options)
+    options = run_options(request, policy.config, policy.baseline, progress=progress,
+                          pool=pool)
+    collected = run.collect(policy.config, options)
     if options.diff_base is None:
-        return run.judge(policy, options, collected)
-    comparison = diff.compare(policy, options, collected)
-    return run.judge(policy, options, collected, new=comparison.new,
-                     notices=comparison.notices, changed_lines=comparison.changed_lines)
-
+        report = run.judge(policy.config, options, collected)
+    else:
+        comparison = diff.compare(policy.config, options, collected)
+        report = run.judge(policy.config, options, collected, new=comparison.new,
+                           notices=comparison.notices, changed_lines=comparison.changed_lines)
+    return replace(report, policy_source=policy.source, policy_changes=policy.changes,
+                   policy_in_effect=policy.source.startswith("the working tree"),
+                   notices=(*policy.notices, *report.notices))

@@ -67,7 +67,7 @@ def pre_push(request: ScanRequest, refs: str) -> int:
             try:
                 # The pushed commit is scanned with the policy it carries.
                 code = _emit(engine.scan(replace(request, root=tree, paths=(),
-                                                 diff_base=base)))
+                                                 diff_base=base, policy_from="head")))
             finally:
                 git.worktree_remove(root, tree)
         worst = max(worst, code)

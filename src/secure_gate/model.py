@@ -295,6 +295,30 @@ class Policy:
 
 
 @dataclass(frozen=True, slots=True)
+class PolicyChange:
+    """One edit the judged change makes to the gate's own policy (config, ledger, baseline).
+
+    ``effect`` is ``relaxes``, ``tightens`` or ``changes`` (neither clearly); ``path`` and
+    ``line`` point at the change's config file, where an annotation goes.
+    """
+
+    key: str
+    before: str
+    after: str
+    effect: str
+    path: str | None = None
+    line: int | None = None
+
+    def describe(self) -> str:
+        """``fail-on high → critical`` (``+``/``-`` for entries added or removed)."""
+        if not self.before:
+            return f"{self.key}: + {self.after}"
+        if not self.after:
+            return f"{self.key}: - {self.before}"
+        return f"{self.key} {self.before} → {self.after}"
+
+
+@dataclass(frozen=True, slots=True)
 class Report:
     """Everything one run of the gate produced; the renderers' only input."""
 
@@ -313,6 +337,10 @@ class Report:
     # Diff mode: each changed path and its added or changed lines (None: not a diff).
     changed_lines: Mapping[str, frozenset[int]] | None = field(default=None, compare=False,
                                                                hash=False)
+    # Where the policy was read from, and the change's own edits to it (diff mode).
+    policy_source: str | None = None
+    policy_changes: tuple[PolicyChange, ...] = ()
+    policy_in_effect: bool = False  # True when the change's own policy judged it (head)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "reasons", tuple(map(redact, self.reasons)))

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
+import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -44,21 +46,39 @@ def boolean(default: bool, help: str) -> Option:
     return Option(parse, default, help, "true or false")
 
 
-def number(default: float, help: str, *, minimum: float = 0.0, integer: bool = False) -> Option:
-    """A number greater than ``minimum`` (or an integer at least ``minimum``)."""
+def number(default: float, help: str, *, minimum: float = 0.0, maximum: float,
+           integer: bool = False) -> Option:
+    """A finite number greater than ``minimum`` (or an integer at least ``minimum``), at
+    most ``maximum``: ``nan`` and ``inf`` (YAML ``.nan``/``.inf``, TOML ``nan``/``inf``)
+    would switch a limit off, so they are refused like any out-of-range value."""
 
     def parse(value: object) -> float | int:
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise OptionError(f"expected a number, got {_type_name(value)}")
+        if isinstance(value, float) and not math.isfinite(value):
+            raise OptionError(f"expected a finite number, got {value!r}")
         if integer and not isinstance(value, int):
             raise OptionError(f"expected a whole number, got {value!r}")
         if (value < minimum) if integer else (value <= minimum):
             bound = f"at least {minimum:g}" if integer else f"greater than {minimum:g}"
             raise OptionError(f"expected a number {bound}, got {value!r}")
+        if value > maximum:
+            raise OptionError(f"expected a number of at most {_show(maximum)}, got {value!r}")
         return value
 
     kind = "a whole number" if integer else "a number"
-    return Option(parse, default, help, kind)
+    return Option(parse, default, help, f"{kind} up to {_show(maximum)}")
+
+
+def _show(limit: float) -> str:
+    return str(int(limit)) if float(limit).is_integer() else f"{limit:g}"
+
+
+def visible(text: str) -> bool:
+    """True when ``text`` holds a character that shows: zero-width spaces and joiners,
+    direction marks, BOMs and other format or control characters alone say nothing."""
+    return any(unicodedata.category(c)[0] not in "CZ" and unicodedata.category(c) != "Mn"
+               for c in text)
 
 
 def choice(default: str, help: str, choices: Sequence[str]) -> Option:

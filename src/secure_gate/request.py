@@ -34,6 +34,11 @@ class ScanRequest:
     min_confidence: str | None = None
     diff_base: str | None = None
     baseline: str | None = None
+    # Where the policy comes from when judging a change: "base" (the base commit's blobs, the
+    # default with a diff base) or "head" (the change's own); ``policy_base`` names the commit
+    # "base" reads when it is not the diff base (the Action: the pull request's base).
+    policy_from: str | None = None
+    policy_base: str | None = None
     # Scanner options set by flags or Action inputs: {scanner: {option: value}}, validated.
     scanner_options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     jobs: int | None = None  # None: every core

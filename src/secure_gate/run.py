@@ -133,9 +133,13 @@ def _store(store: cache.ResultCache, scanned: tuple[files.RepoFile, ...],
 
 
 def worker_limits(names: Sequence[str], jobs: int) -> dict[str, int]:
-    """Tools whose workers grow with what they parse get at most half the workers."""
-    return {str(s.worker): max(1, jobs // 2) for n in names
-            if (s := get(n)).worker and s.memory_heavy}
+    """Tools whose workers grow with what they parse run as many workers as fit in the
+    machine's available memory at their measured peak (workers/sizing.py), by worker task."""
+    from secure_gate.workers import sizing
+
+    peaks = {str(s.worker): s.worker_peak_mb for n in names
+             if (s := get(n)).worker and s.memory_heavy}
+    return sizing.limits(peaks, jobs, sizing.available_memory_kb()) if peaks else {}
 
 
 def worker_kinds(names: Sequence[str]) -> dict[str, str]:
@@ -179,6 +183,7 @@ def _scan_one(name: str, config: Config, options: RunOptions, fileset: files.Fil
         return fresh
 
     status, message, outcome, duration = _run_one(name, job, scan_missing, timeout)
+    progress.finish(name)  # in-process scanners (pins, practices, pip-audit) count here
     outcome = cached.merged(outcome)
     notes = [*outcome.notes, *scanner.describe(outcome.stats, fileset)]
     if store is not None and store.hits:

@@ -13,6 +13,7 @@ from typing import Any
 import jsonschema
 import pytest
 
+import secure_gate
 from tests import secrets_corpus as fake
 from tests.container.podman import IMAGE_TAG, Podman, missing_tools
 from tests.github.fake_github import State, serve
@@ -227,6 +228,16 @@ def test_fork_pull_request_degrades_to_everything_but_the_comment(
     notices = [a.data for a in log.annotations() if a.name == "notice"]
     assert any("fork" in m and "comment was skipped" in m for m in notices)
     assert step.outputs()["comment-url"] == ""
+
+
+def test_image_label_and_version_are_the_packages(podman: Podman, image: str) -> None:
+    version = secure_gate.__version__
+    assert podman.label(image, "org.opencontainers.image.version") == version
+    assert podman.label(image, "org.opencontainers.image.source") == (
+        "https://github.com/secure-gate/secure-gate")
+    done = podman.run("run", "--rm", "--network", "none", "--entrypoint",
+                      "/opt/secure-gate/bin/secure-gate", image, "--version")
+    assert done.stdout.strip() == f"secure-gate {version}"
 
 
 def test_image_size_is_reported(podman: Podman, image: str) -> None:

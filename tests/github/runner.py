@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import secrets
 import string
+import subprocess
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -75,7 +76,7 @@ class Runner:
         self.output.write_text("")
         self.summary.write_text("")
         self.event_path = self.root / "event.json"
-        self.event_path.write_text(json.dumps(self.event))
+        self.event_path.write_text(json.dumps(_real_base(self.event, self.workspace)))
 
     def env(self, inputs: Mapping[str, str], *, api: str | None = None,
             repository: str = "o/r") -> dict[str, str]:
@@ -98,11 +99,28 @@ class Runner:
         return parse_file_command(self.output.read_text(encoding="utf-8"))
 
 
+BASE_PLACEHOLDER = "b" * 40
+
+
+def _real_base(event: Mapping[str, object], workspace: Path) -> Mapping[str, object]:
+    """A PR's base is a real commit of a full clone: the placeholder becomes the workspace's
+    HEAD (the policy is read from the base, so it must exist, as it does on GitHub)."""
+    pull = event.get("pull_request")
+    if not isinstance(pull, dict) or pull.get("base", {}).get("sha") != BASE_PLACEHOLDER:
+        return event
+    done = subprocess.run(["git", "rev-parse", "HEAD"], cwd=workspace, capture_output=True,
+                          text=True, check=False)
+    if done.returncode != 0:
+        return event
+    base = {**pull["base"], "sha": done.stdout.strip()}
+    return {**event, "pull_request": {**pull, "base": base}}
+
+
 def pr_event(number: int = 7, *, fork: bool = False) -> dict[str, object]:
     """A ``pull_request`` payload as GitHub sends it (the parts we read)."""
     head_repo = "someone/r" if fork else "o/r"
     return {"action": "synchronize", "number": number, "pull_request": {
         "number": number,
-        "base": {"sha": "b" * 40, "repo": {"full_name": "o/r"}},
+        "base": {"sha": BASE_PLACEHOLDER, "repo": {"full_name": "o/r"}},
         "head": {"sha": "c" * 40, "repo": {"full_name": head_repo, "fork": fork}},
     }}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Sequence
 from pathlib import Path
@@ -12,6 +13,7 @@ from secure_gate.model import (
     Finding,
     Location,
     Policy,
+    PolicyChange,
     Report,
     ScannerResult,
     Severity,
@@ -161,6 +163,22 @@ def suppressed() -> Report:
                                         "2031-01-01)")),
         finding("bandit", "B101", Severity.LOW, "app/check.py", 8),
     ])
+
+
+def policy_changes() -> Report:
+    """A change that relaxes the policy judged by its base's, with hostile values in it."""
+    changes = (
+        PolicyChange("fail-on", "high", "critical", "relaxes", ".secure-gate.yml", 1),
+        PolicyChange("exclude", "", "::error::x%0A##[y]<b>*", "relaxes", ".secure-gate.yml", 3),
+        PolicyChange("scanners.bandit.timeout", "900", "1200", "tightens", ".secure-gate.yml",
+                     6),
+        PolicyChange("baseline b.json", "", "accepts 2 more finding(s)", "relaxes", "b.json"),
+    )
+    made = report([finding("bandit", "B602", Severity.HIGH, "app/run.py", 5, blocking=True,
+                           new=True, new_reason="not present at the base")],
+                  diff_base="0123456789ab")
+    return dataclasses.replace(made, policy_source="the base commit 0123456789ab",
+                               policy_changes=changes)
 
 
 def hostile() -> Report:

@@ -10,7 +10,7 @@ import pytest
 
 from secure_gate.model import Severity
 from secure_gate.report.digest import DigestOptions, fixed_by, render_digest
-from tests.report import golden, samples
+from tests.report import golden, readme_digest, samples
 from tests.report.test_markdown import OUR_TAGS, _html
 
 DETAILS_TAGS = {"details", "summary", "hr"}
@@ -105,3 +105,12 @@ def test_the_hard_cap_holds_even_for_huge_reasons(limit: int) -> None:
     text = render_digest(report, DigestOptions(marker="<!-- m -->", max_chars=limit))
     assert len(text) <= limit and text.startswith("<!-- m -->")
     assert text.endswith("the job summary has it all._\n")
+
+
+def test_readme_shows_the_generated_digest() -> None:
+    readme = readme_digest.README.read_text(encoding="utf-8")
+    assert readme_digest.replace_block(readme) == readme, "run scripts/gen-readme-digest"
+    shown = readme[readme.index(readme_digest.BEGIN):readme.index(readme_digest.END)]
+    assert readme_digest.quoted(readme_digest.GOLDEN.read_text(encoding="utf-8")) in shown
+    with pytest.raises(ValueError, match="markers"):
+        readme_digest.replace_block("no markers here")

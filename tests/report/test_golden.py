@@ -21,6 +21,7 @@ CASES: dict[str, Callable[[], Report]] = {
     "scanner_errors": samples.scanner_errors,
     "suppressed": samples.suppressed,
     "hostile": samples.hostile,
+    "policy_changes": samples.policy_changes,
 }
 RENDERERS: dict[str, tuple[str, Callable[[Report], str]]] = {
     "text": ("txt", render_text),

@@ -107,6 +107,10 @@ def parse_event(name: str, payload: object) -> Event:
             base_repo=_repo_name(_get(pull, "base", "repo", "full_name")),
             head_repo=_repo_name(_get(pull, "head", "repo", "full_name")),
         )
+    group = _get(payload, "merge_group")
+    if isinstance(group, dict):  # a merge queue: the queue's base commit judges the group
+        return Event(name=name, base_sha=_sha(group.get("base_sha")),
+                     head_sha=_sha(group.get("head_sha")))
     return Event(name=name, before=_sha(_get(payload, "before")),
                  after=_sha(_get(payload, "after")))
 

@@ -42,6 +42,7 @@ class Inputs:
     # Inputs that set scanner options, by name (``osv-url``, ``advisory-db``: see
     # Scanner.flags), each validated as its kind of value.
     flags: Mapping[str, str | None] = field(default_factory=dict)
+    policy_from: str | None = None
     sarif_file: str | None = None
     category: str | None = None  # SARIF category; None: one made from the run (context.py)
     json_file: str | None = None
@@ -226,6 +227,7 @@ def parse_inputs(environ: Mapping[str, str], workspace: Path) -> Inputs:
         diff_base=_ref(raw(environ, "diff-base")),
         baseline=existing_path(workspace, raw(environ, "baseline"), "baseline"),
         flags=_flags(environ, workspace),
+        policy_from=_choice(raw(environ, "policy-from"), "policy-from", ("base", "head")),
         sarif_file=report_file(workspace, raw(environ, "sarif-file"), "sarif-file"),
         category=_category(raw(environ, "category")),
         json_file=report_file(workspace, raw(environ, "json-file"), "json-file"),

@@ -8,6 +8,7 @@ from secure_gate.github.context import Event, GitHubContext
 from secure_gate.github.inputs import Inputs
 from secure_gate.model import Report
 from secure_gate.request import ScanRequest
+from secure_gate.trusted import JUDGING_EVENTS
 
 
 class Notifier(Protocol):
@@ -21,17 +22,28 @@ def diff_base(value: str | None, event: Event, notifier: Notifier) -> str | None
     """``auto`` is the PR's base commit, or the commit before a push; else the value."""
     if value != "auto":
         return value
-    base = event.base_sha if event.pr_number is not None else event.before
+    base = event.base_sha if event.base_sha is not None else event.before
     if base is None:
         notifier.notice(f"diff-base: auto found no base commit in the {event.name or 'unknown'}"
                         " event, so every finding counts as new")
     return base
 
 
-def scan_request(inputs: Inputs, base: str | None) -> ScanRequest:
+def policy_source(inputs: Inputs, event: Event) -> tuple[str, str | None]:
+    """On events that judge a change before it merges, the policy comes from its base:
+    ``(policy_from, the commit it is read from or None for the diff base)``."""
+    chosen = inputs.policy_from or ("base" if event.name in JUDGING_EVENTS else "head")
+    if chosen == "base" and event.name in JUDGING_EVENTS and event.base_sha is not None:
+        return chosen, event.base_sha
+    return chosen, None
+
+
+def scan_request(inputs: Inputs, base: str | None, event: Event | None = None) -> ScanRequest:
     """The engine's request for these inputs: the same request the CLI builds from flags."""
     from secure_gate.request import cache_location, flag_options
 
+    policy_from, policy_base = (policy_source(inputs, event) if event is not None
+                                else (inputs.policy_from, None))
     return ScanRequest(
         root=inputs.workspace,
         paths=() if inputs.path == inputs.workspace else (str(inputs.path),),
@@ -41,6 +53,8 @@ def scan_request(inputs: Inputs, base: str | None) -> ScanRequest:
         min_confidence=inputs.min_confidence,
         diff_base=base,
         baseline=inputs.baseline,
+        policy_from=policy_from,
+        policy_base=policy_base,
         scanner_options=flag_options(inputs.flags, inputs.workspace, spelling="input '{}'"),
         jobs=inputs.jobs,
         cache_dir=cache_location(inputs.no_cache, inputs.cache_dir),
@@ -51,5 +65,6 @@ def scan_report(ctx: GitHubContext, notifier: Notifier) -> Report:
     """Build the request from the inputs and run the engine on the workspace."""
     from secure_gate import engine
 
-    request = scan_request(ctx.inputs, diff_base(ctx.inputs.diff_base, ctx.event, notifier))
+    request = scan_request(ctx.inputs, diff_base(ctx.inputs.diff_base, ctx.event, notifier),
+                           ctx.event)
     return engine.scan(request)

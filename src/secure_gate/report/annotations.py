@@ -9,6 +9,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from secure_gate.model import Finding, Report, Status
+from secure_gate.report import policy_changes
 from secure_gate.report.escape import command_data, command_property, terminal
 from secure_gate.report.grouping import fixed_by, group, is_pin
 from secure_gate.report.rendered import plural
@@ -75,7 +76,8 @@ def render_annotations(report: Report, options: AnnotationOptions | None = None)
     candidates = [f for f in report.findings if not f.suppressed]
     outside = sum(1 for f in candidates if not on_changed_lines(f, opts.changed))
     items = _fold([f for f in candidates if on_changed_lines(f, opts.changed)])
-    used = Counter({"error": len(shown_errors)})
+    policy = _policy_warning(report, opts)
+    used = Counter({"error": len(shown_errors), "warning": 1 if policy else 0})
     chosen = _choose(items, opts.per_level, used)
     left = sum(len(i) for i in items) - sum(len(items[i]) for i in chosen)
     left_errors = len(errors) - len(shown_errors)
@@ -85,6 +87,7 @@ def render_annotations(report: Report, options: AnnotationOptions | None = None)
         chosen.remove(weakest)
         left += len(items[weakest])
     lines = [_scanner_error(s.name, s.message) for s in shown_errors]
+    lines += [policy] if policy else []
     # Printed in the report's order, as every other channel lists findings.
     lines += [_annotation(items[i], opts) for i in sorted(chosen)]
     if left or outside or left_errors:
@@ -193,6 +196,23 @@ def _pin_text(item: Item) -> tuple[str, str]:
     else:
         message += "\nNo fixed version is known."
     return title, message
+
+
+def _policy_warning(report: Report, opts: AnnotationOptions) -> str | None:
+    """One warning on the config line the change relaxed, naming every relaxation."""
+    title = policy_changes.headline(report)
+    if title is None:
+        return None
+    first = next((c for c in report.policy_changes if c.effect == "relaxes"),
+                 report.policy_changes[0])
+    props: list[tuple[str, str]] = []
+    if first.path:
+        prefix = opts.path_prefix.rstrip("/")
+        props.append(("file", f"{prefix}/{first.path}" if prefix else first.path))
+        if first.line:
+            props += [("line", str(first.line)), ("endLine", str(first.line))]
+    props.append(("title", "secure-gate: this change edits the gate's policy"))
+    return _command("warning", props, terminal(title, limit=3000))
 
 
 def _overflow(left: int, outside: int, errors_left: int, per_level: int) -> str:

@@ -16,6 +16,7 @@ from secure_gate.model import Finding, Report, Severity, Status
 from secure_gate.report.escape import markdown, markdown_code
 from secure_gate.report.grouping import Group, fixed_by, group, is_pin
 from secure_gate.report.markdown import link_base, where
+from secure_gate.report.markdown_head import policy_section
 from secure_gate.report.rendered import plural
 
 _SEVERITIES = sorted(Severity, reverse=True)
@@ -152,9 +153,10 @@ def _notices(report: Report) -> str | None:
 
 
 # Report sections between the new blocking findings and the counts, in this order; each
-# returns markdown (every untrusted string escaped) or None. Issue 16's "policy changes"
-# (what the pull request changed in the gate's own policy) belongs here.
-SECTIONS: tuple[Callable[[Report], str | None], ...] = (_scanner_problems, _notices)
+# returns markdown (every untrusted string escaped) or None. The policy changes say what the
+# pull request changed in the gate's own policy (issue 16).
+SECTIONS: tuple[Callable[[Report], str | None], ...] = (policy_section, _scanner_problems,
+                                                        _notices)
 
 
 def _counts(report: Report) -> str:

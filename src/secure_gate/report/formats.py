@@ -7,6 +7,7 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TextIO
 
 from secure_gate.model import Report
 from secure_gate.report.rendered import Rendered
@@ -62,6 +63,11 @@ FORMATS: dict[str, Format] = {
 }
 
 
+# A report option given ``-`` writes that report to standard output, as curl, pip-audit and
+# jq read it.
+STDOUT = "-"
+
+
 class UnsafeTarget(OSError):
     """A report path that would write outside its folder or through a link."""
 
@@ -92,13 +98,22 @@ def write_text(path: Path | str, text: str, *, inside: Path | None = None) -> Pa
     return final
 
 
+def put(path: Path | str, text: str, *, stdout: TextIO | None = None) -> None:
+    """Write ``text`` to the file ``path``, or to ``stdout`` when ``path`` is ``-``."""
+    if str(path) == STDOUT and stdout is not None:
+        stdout.write(text)
+        stdout.flush()
+        return
+    write_text(path, text)
+
+
 def write(report: Report, wanted: dict[str, Path | str],
-          options: FormatOptions | None = None) -> list[str]:
-    """Render and write each wanted format (``{"sarif": path}``); returns the renderers'
-    notices (what a size-limited format had to leave out)."""
+          options: FormatOptions | None = None, *, stdout: TextIO | None = None) -> list[str]:
+    """Render and write each wanted format (``{"sarif": path}``, ``-`` for ``stdout``);
+    returns the renderers' notices (what a size-limited format had to leave out)."""
     notices: list[str] = []
     for name, path in wanted.items():
         rendered = FORMATS[name].render(report, options or FormatOptions())
-        write_text(path, rendered.text)
+        put(path, rendered.text, stdout=stdout)
         notices += rendered.notices
     return notices

@@ -80,6 +80,10 @@ def to_v1(report: Report) -> dict[str, Any]:
             "not_scanned_examples": [{"path": p, "why": why} for p, why in files.samples],
         },
         "diff_base": report.diff_base,
+        "policy_source": report.policy_source,
+        "policy_changes": [
+            {"key": c.key, "before": c.before, "after": c.after, "effect": c.effect,
+             "path": c.path, "line": c.line} for c in report.policy_changes],
         "notices": list(report.notices),
         "findings": [finding_v1(f) for f in report.findings],
     }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from secure_gate.model import Report, ScannerResult, Severity, Status
+from secure_gate.report import policy_changes
 from secure_gate.report.escape import markdown, markdown_code
 from secure_gate.report.rendered import plural
 
@@ -12,7 +13,9 @@ _SEVERITIES = sorted(Severity, reverse=True)
 
 def head(report: Report) -> str:
     """Everything above the findings list; always shown whole (findings are cut first)."""
-    parts = [_verdict(report), _counts(report), _scanners(report), _files(report)]
+    policy = policy_section(report)
+    parts = [_verdict(report), *([policy] if policy else []), _counts(report),
+             _scanners(report), _files(report)]
     if report.notices:
         parts.append("### Notices\n\n" + "".join(f"- {markdown(n, limit=1000)}\n"
                                                  for n in report.notices))
@@ -43,6 +46,23 @@ def _verdict(report: Report) -> str:
     if report.diff_base:
         lines.append(f"Compared with {markdown_code(report.diff_base, limit=100)}: findings "
                      "already present there are not new and do not block.")
+    return "\n".join(lines) + "\n"
+
+
+def policy_section(report: Report) -> str | None:
+    """The change's own policy edits: shown whole, next to the verdict they did not make."""
+    title = policy_changes.headline(report)
+    if title is None:
+        return None
+    lines = [f"### ⚠️ Policy changes\n\n**{markdown(title, limit=2000)}**"]
+    source = policy_changes.source_line(report)
+    if source:
+        lines[0] += f" ({markdown(source, limit=200)})"
+    lines.append("")
+    for change in sorted(report.policy_changes, key=lambda c: c.effect != "relaxes"):
+        at = policy_changes.where(change)
+        lines.append(f"- {change.effect}: {markdown(change.describe(), limit=500)}"
+                     + (f" ({markdown_code(at, limit=300)})" if at else ""))
     return "\n".join(lines) + "\n"
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from secure_gate.model import Finding, Report, Severity, Status
+from secure_gate.report import policy_changes
 from secure_gate.report.escape import terminal
 
 _COLOURS = {
@@ -104,9 +105,27 @@ def render_text(report: Report, opts: TextOptions | None = None) -> str:
         lines.append(f"Notice: {terminal(notice)}")
     if report.nothing_scanned:
         lines += ["", _paint(f"NOTHING SCANNED: {report.nothing_scanned_line()}", _RED, opts)]
+    lines += _policy(report)
     lines.append("")
     lines.append(verdict_line(report, opts))
     return "\n".join(lines) + "\n"
+
+
+def _policy(report: Report) -> list[str]:
+    """The change's own policy edits, relaxations first, each with where it is."""
+    title = policy_changes.headline(report)
+    if title is None:
+        return []
+    lines = ["", f"Policy changes: {terminal(title)}"]
+    source = policy_changes.source_line(report)
+    if source:
+        lines.append(f"  ({terminal(source)})")
+    ordered = sorted(report.policy_changes, key=lambda c: c.effect != "relaxes")
+    for change in ordered:
+        at = policy_changes.where(change)
+        lines.append(f"  - {change.effect}: {terminal(change.describe())}"
+                     + (f" ({terminal(at)})" if at else ""))
+    return lines
 
 
 def verdict_line(report: Report, opts: TextOptions | None = None) -> str:

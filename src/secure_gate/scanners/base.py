@@ -126,8 +126,10 @@ class Scanner:
     # The module that serves this scanner's batches in the worker pool (``run(request)`` and
     # ``preload()``), or None for scanners that run in the gate's own process.
     worker: ClassVar[str | None] = None
-    # Workers that grow with what they parse: the pool sizes their share by memory.
+    # Workers that grow with what they parse: the pool runs as many as fit in the available
+    # memory at ``worker_peak_mb`` (a measured peak, workers/sizing.py).
     memory_heavy: ClassVar[bool] = False
+    worker_peak_mb: ClassVar[int] = 0
     # Flags (and Action inputs) that set this scanner's options, by flag name.
     flags: ClassVar[Mapping[str, Flag]] = {}
     # Where the tool is documented (SARIF ``informationUri``), and how a finding of this

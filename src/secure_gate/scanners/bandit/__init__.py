@@ -118,8 +118,11 @@ class BanditScanner(Scanner):
     default_timeout: ClassVar[float] = 900.0
     # Each file's findings depend on that file alone (diff mode and the cache rely on it).
     per_file: ClassVar[bool] = True
-    # bandit's workers keep what they parsed: the pool sizes bandit's share by memory.
+    # bandit's workers keep what they parsed (a worker is replaced past 56 MB, after its
+    # batch): the pool runs as many as fit in the available memory at this measured peak
+    # (a worker's largest RSS: 65-77 MB on Django 5.2.8, 38-45 MB on Flask 3.1.2; bench/run.py).
     memory_heavy: ClassVar[bool] = True
+    worker_peak_mb: ClassVar[int] = 96
     worker: ClassVar[str | None] = "secure_gate.scanners.bandit.worker"
     options: ClassVar[Mapping[str, Option]] = {}
     hook: ClassVar[HookSpec] = HookSpec(

@@ -102,7 +102,7 @@ class PipAuditScanner(Scanner):
                               pattern=r"https?://[^\s]+"),
         "advisory-db": opt.string(None, "an offline OSV export: a zip or folder of OSV JSON"),
         "service-timeout": opt.number(15, "seconds to wait for each answer from the service",
-                                      minimum=1, integer=True),
+                                      minimum=1, maximum=3600, integer=True),
     }
 
     @staticmethod
