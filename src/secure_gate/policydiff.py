@@ -4,15 +4,24 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import Any
 
 import yaml
 
 from secure_gate.config import INLINE_CHOICES, Config, LedgerEntry
 from secure_gate.model import PolicyChange, Severity
 
-if TYPE_CHECKING:
-    from secure_gate.trusted import PolicyFile
+
+@dataclass(frozen=True, slots=True)
+class PolicyFile:
+    """A config file as found in one tree: its repo-relative name and text (None: defaults)."""
+
+    config: Config
+    name: str | None = None
+    text: str | None = None
+    toml: bool = False
+
 
 Key = tuple[str | int, ...]
 

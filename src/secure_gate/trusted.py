@@ -11,22 +11,13 @@ from secure_gate import baseline, config, git, policydiff
 from secure_gate.config import Config
 from secure_gate.errors import ConfigError
 from secure_gate.model import PolicyChange
+from secure_gate.policydiff import PolicyFile
 
 POLICY_FROM = ("base", "head")
 # Events whose change is judged before it merges: the change must not choose its own policy.
 JUDGING_EVENTS = frozenset({"pull_request", "pull_request_target", "merge_group"})
 
 Reader = Callable[[str], str | None]
-
-
-@dataclass(frozen=True, slots=True)
-class PolicyFile:
-    """A config file as found in one tree: its repo-relative name and text (None: defaults)."""
-
-    config: Config
-    name: str | None = None
-    text: str | None = None
-    toml: bool = False
 
 
 @dataclass(frozen=True, slots=True)
