@@ -19,6 +19,8 @@ import re
 from typing import Any
 
 _CONFIGURED: dict[str, tuple[str, ...]] = {}
+# YAML files detect-secrets' YAML transformer was kept off (secure_gate/yamlbudget.py).
+_YAML_SKIPPED: dict[str, str] = {}
 
 
 def _configure(extra: tuple[str, ...], fast: bool) -> None:
@@ -32,6 +34,9 @@ def _configure(extra: tuple[str, ...], fast: bool) -> None:
     from secure_gate.workers import secrets_fast
 
     secrets_fast.install(fast)
+    from secure_gate import yamlbudget
+
+    yamlbudget.guard_detect_secrets(_YAML_SKIPPED)
     _CONFIGURED["args"] = key
 
 
@@ -122,6 +127,7 @@ def run(request: dict[str, Any]) -> dict[str, Any]:
     root = str(request["root"])
     collection = SecretsCollection(root=root)
     names = [os.path.relpath(name, root) for name in request["files"]]
+    _YAML_SKIPPED.clear()
     for name in names:
         collection.scan_file(name)
     if request.get("own_detectors", True):
@@ -138,5 +144,6 @@ def run(request: dict[str, Any]) -> dict[str, Any]:
             kind = marks.get((filename, entry.get("hashed_secret"), entry.get("line_number")))
             if kind:
                 entry["secure_gate_kind"] = kind
-    document["secure_gate"] = {"benign": counts}
+    document["secure_gate"] = {"benign": counts, "yaml_over_budget": {
+        os.path.relpath(path, root): why for path, why in _YAML_SKIPPED.items()}}
     return document
