@@ -133,8 +133,10 @@ def path_class(finding: dict[str, Any]) -> str:
     for key in ("path_class", "class"):
         if isinstance(finding.get(key), str):
             return str(finding[key])
-    from secure_gate import filekinds
-
+    try:
+        from secure_gate import filekinds
+    except ImportError:  # a gate from before the classifier (a "before" run)
+        return "unclassified"
     return filekinds.DEFAULT(finding["path"])
 
 

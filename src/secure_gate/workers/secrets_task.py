@@ -91,13 +91,18 @@ def _own_pass(collection: Any, root: str, names: list[str], plugins: list[Any],
     from detect_secrets.filters.allowlist import is_line_allowlisted
     from detect_secrets.util.code_snippet import get_code_snippet
 
-    gate = re.compile("|".join(f"(?:{rx.pattern})" for p in plugins for rx in p.denylist))
+    prefixes = tuple({p for plugin in plugins for p in plugin.prefixes})
     for name in names:
-        lines = _lines(os.path.join(root, name))
-        if not plugins or not gate.search("\n".join(lines)):
+        try:
+            with open(os.path.join(root, name), encoding="utf-8", errors="replace") as fh:
+                text = fh.read()
+        except OSError:
             continue
+        if not plugins or not any(p in text for p in prefixes):
+            continue
+        lines = text.splitlines()
         for number, line in enumerate(lines, start=1):
-            if not gate.search(line) or any(rx.search(line) for rx in exclude):
+            if not any(p in line for p in prefixes) or any(rx.search(line) for rx in exclude):
                 continue
             if is_line_allowlisted(name, line, get_code_snippet(lines, number)):
                 continue
