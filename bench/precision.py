@@ -15,6 +15,15 @@ bench/verdicts/<name>.toml, where it was judged by hand: `true` (a maintainer wo
 fixed or rotated), `false` (not a problem), `irrelevant` (real in shape but of no consequence,
 for example a well-known test vector). Precision is true / judged.
 
+With `--planted`, each repository also gets a copy with fake credentials of every vendor format
+the gate knows (tests/secrets_corpus.py) planted in a product module and in a test module, and
+the benchmark counts how many of them block (the target: all, in both places).
+
+pip-audit's default service (PyPI's JSON API) cannot answer from some machines (it then fails
+closed, exit 3); the benchmark therefore passes `--advisory-db` with the PyPA advisory
+database when it finds the shared copy (or `--advisory-db PATH`; `--advisory-db pypi` keeps
+the default service). Everything else is the gate's defaults.
+
 Snapshots are read from bare clones in bench/work/git/<name>.git (made with `git clone --bare
 REPOSITORY` when missing); the commit's tree must be the recorded one.
 """
@@ -25,6 +34,7 @@ import argparse
 import io
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tarfile
@@ -83,11 +93,23 @@ def source(entry: dict[str, Any]) -> Path:
     return corpus.fetch({k: str(v) for k, v in entry.items()}, WORK)
 
 
-def scan(entry: dict[str, Any], out: Path) -> dict[str, Any]:
+def default_advisory_db() -> str:
+    """The shared PyPA advisory database next to the project (or a worktree's project)."""
+    for up in (HERE.parent.parent, HERE.parent.parent.parent):
+        candidate = up / "shared" / "advisories" / "pypa-advisory-db.zip"
+        if candidate.is_file():
+            return str(candidate)
+    return "pypi"
+
+
+def scan(entry: dict[str, Any], out: Path, advisory_db: str,
+         repo: Path | None = None, extra: tuple[str, ...] = ()) -> dict[str, Any]:
     """Run the gate at its defaults on a git copy of the repository; returns the JSON report."""
-    repo = git_copy(source(entry), WORK)
+    repo = repo or git_copy(source(entry), WORK)
     out.parent.mkdir(parents=True, exist_ok=True)
-    proc = subprocess.run([str(BIN / "secure-gate"), "scan", "--json", str(out)], cwd=repo,
+    db = () if advisory_db == "pypi" else ("--advisory-db", advisory_db)
+    proc = subprocess.run([str(BIN / "secure-gate"), "scan", *db, *extra, "--json", str(out)],
+                          cwd=repo,
                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
                           check=False)
     if not out.is_file():
@@ -107,19 +129,15 @@ def load_verdicts(name: str) -> dict[str, dict[str, Any]]:
 
 
 def path_class(finding: dict[str, Any]) -> str:
-    """The path class the report gives, else the gate's classifier's, else 'unclassified'."""
+    """The path class the report gives, else the gate's classifier's at its defaults."""
     for key in ("path_class", "class"):
         if isinstance(finding.get(key), str):
             return str(finding[key])
     try:
-        from secure_gate import filekinds  # type: ignore[attr-defined,unused-ignore]
-    except ImportError:
+        from secure_gate import filekinds
+    except ImportError:  # a gate from before the classifier (a "before" run)
         return "unclassified"
-    classify = getattr(filekinds, "path_class", None) or getattr(filekinds, "classify", None)
-    if classify is None:
-        return "unclassified"
-    value = classify(finding["path"])
-    return str(getattr(value, "value", value))
+    return filekinds.DEFAULT(finding["path"])
 
 
 def kind(finding: dict[str, Any]) -> str:
@@ -189,6 +207,45 @@ def _line(repo: Path, finding: dict[str, Any]) -> str:
         return ""
 
 
+def planted(entry: dict[str, Any], label: str, advisory_db: str) -> str:
+    """Plant every vendor format in a product and a test module; how many block, per place."""
+    sys.path.insert(0, str(HERE.parent))
+    from tests import secrets_corpus as fake
+
+    base = git_copy(source(entry), WORK)
+    target = WORK / f"{base.name}-planted"
+    if not target.is_dir():
+        shutil.copytree(base, target, symlinks=True)
+    values = {**fake.MODERN, "GitHub Token (classic)": fake.GITHUB_TOKEN,
+              "AWS Access Key": fake.AWS_KEY_ID}
+    package = next((p.parent.relative_to(target).as_posix()
+                    for p in sorted(target.glob("*/__init__.py"))), "src")
+    if (target / "src").is_dir():
+        package = next((p.parent.relative_to(target).as_posix()
+                        for p in sorted(target.glob("src/*/__init__.py"))), "src")
+    places = {"product": f"{package}/_planted_settings.py",
+              "tests": "tests/test_planted_settings.py"}
+    expected: dict[str, dict[int, str]] = {}
+    for path in places.values():
+        rule_by_line = {}
+        lines = []
+        for number, (kind, value) in enumerate(values.items(), start=1):
+            lines.append(f"CREDENTIAL_{number} = {json.dumps(value)}")
+            rule_by_line[number] = kind.replace(" (classic)", "")
+        (target / path).parent.mkdir(parents=True, exist_ok=True)
+        (target / path).write_text("\n".join(lines) + "\n")
+        expected[path] = rule_by_line
+    subprocess.run(["git", "add", "-A"], cwd=target, check=True)
+    out = WORK / "precision" / label / f"{entry['name']}-planted.json"
+    report = scan(entry, out, advisory_db, repo=target, extra=("--scanners", "detect-secrets"))
+    blocking = {(f["path"], f["line"], f["rule"]) for f in report["findings"] if f["blocking"]}
+    shown = []
+    for place, path in places.items():
+        got = sum(1 for line, rule in expected[path].items() if (path, line, rule) in blocking)
+        shown.append(f"{place} {got}/{len(expected[path])}")
+    return ", ".join(shown)
+
+
 def main() -> None:
     """Scan (or re-read) every selected repository and print the figures."""
     parser = argparse.ArgumentParser(description=__doc__,
@@ -199,7 +256,12 @@ def main() -> None:
     parser.add_argument("--reuse", action="store_true", help="re-read saved reports")
     parser.add_argument("--unjudged", action="store_true",
                         help="list blocking findings without a verdict, with their line")
+    parser.add_argument("--planted", action="store_true",
+                        help="also plant fake vendor credentials and count those that block")
+    parser.add_argument("--advisory-db", default=default_advisory_db(),
+                        help="pip-audit's data: a PyPA/OSV zip, or 'pypi' for its default")
     args = parser.parse_args()
+    print(f"pip-audit data: {args.advisory_db}")
     wanted = {n for n in args.only.split(",") if n}
     totals = [0, 0, 0]
     for entry in entries():
@@ -207,17 +269,20 @@ def main() -> None:
             continue
         out = WORK / "precision" / args.label / f"{entry['name']}.json"
         report = (json.loads(out.read_text()) if args.reuse and out.is_file()
-                  else scan(entry, out))
+                  else scan(entry, out, args.advisory_db))
         src = source(entry)
         repo = WORK / f"{src.name}-git"
         for i, n in enumerate(summarise(entry, report, args.unjudged, repo)):
             totals[i] += n
+        if args.planted and not entry.get("vulnerable"):
+            print(f"  planted vendor credentials that block: "
+                  f"{planted(entry, args.label, args.advisory_db)}")
         sys.stdout.flush()
     blocking, judged, true = totals
     print(f"\nall: {blocking} blocking, {judged} judged, {true} true"
           + (f", precision {true / judged:.2f}" if judged else ""))
     print(f"reproduce: .venv/bin/python bench/precision.py --label {args.label}"
-          + (f" --only {args.only}" if args.only else ""))
+          + (f" --only {args.only}" if args.only else "") + (" --planted" if args.planted else ""))
 
 
 if __name__ == "__main__":

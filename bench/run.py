@@ -63,29 +63,28 @@ def _tree(pid: int) -> list[int]:
     return out
 
 
+def _proc_kb(pid: int, file: str, key: str) -> int:
+    """A ``key: N kB`` line of ``/proc/PID/FILE`` (0 when the process is gone)."""
+    try:
+        with open(f"/proc/{pid}/{file}") as fh:
+            for line in fh:
+                if line.startswith(key):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
 def _rss_kb(pid: int) -> int:
     """Proportional set size: shared pages split between the processes sharing them, so a
     tree's sum is the memory it really uses (summed RSS would count libpython and every
     copy-on-write page of a forked pool once per process)."""
-    try:
-        with open(f"/proc/{pid}/smaps_rollup") as fh:
-            for line in fh:
-                if line.startswith("Pss:"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
+    return _proc_kb(pid, "smaps_rollup", "Pss:")
 
 
 def _vm_rss_kb(pid: int) -> int:
-    try:
-        with open(f"/proc/{pid}/status") as fh:
-            for line in fh:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
+    """One process's resident size, as a worker's own memory is judged."""
+    return _proc_kb(pid, "status", "VmRSS:")
 
 
 def measure(argv: list[str], cwd: Path, stdout: Path | None = None) -> Run:

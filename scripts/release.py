@@ -124,7 +124,11 @@ def pin_to(rev: str, image_digest: str | None) -> None:
 
 def release(version: str, date: str) -> None:
     """The release commit and its tag, then the pin-update commit."""
-    from packaging.version import InvalidVersion, Version
+    try:
+        from packaging.version import InvalidVersion, Version
+    except ImportError:
+        raise Refused("a release needs the packaging library: run it with the .venv "
+                      "(scripts/test builds it) or PYTHON=<a python that has it>") from None
 
     if not RELEASE_RE.fullmatch(version):
         raise Refused(f"{version!r} is not a release version (X.Y.Z, or X.Y.ZrcN)")

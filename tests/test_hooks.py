@@ -193,10 +193,8 @@ def user_config(url: str, rev: str, args: list[str] | None) -> str:
     hooks_yaml = "".join(f"      - id: {spec.id}\n"
                          + (f"        args: {json.dumps(args)}\n" if args is not None else "")
                          for spec, _ in hooks.hook_specs())
-    # The files under test only: the config's own `rev:` SHA is a known false positive of
-    # detect-secrets' hex-entropy detector, not what these hooks are tested on.
-    return (f"exclude: '^(\\.pre-commit-config\\.yaml|\\.secure-gate\\.yml|\\.osv/.*)$'\n"
-            f"repos:\n  - repo: {url}\n    rev: {rev}\n    hooks:\n{hooks_yaml}")
+    # Nothing excluded: the config itself (its `rev:` SHA) is scanned too, as in a user's repo.
+    return f"repos:\n  - repo: {url}\n    rev: {rev}\n    hooks:\n{hooks_yaml}"
 
 
 def pre_commit_run(repo: Any, home: Path) -> tuple[int, str]:

@@ -31,6 +31,10 @@ SAMPLE = {
     HOSTILE: "import subprocess\n\n\ndef go(c):\n    subprocess.call(c, shell=True)\n",
     "requirements.txt": "requests==2.19.0\n",
     "README.md": "# sample\n",
+    # zizmor's binary from its wheel must run in the image (the workflows scanner).
+    ".github/workflows/triage.yml": "name: triage\non: issues\npermissions: {}\njobs:\n  a:\n"
+                                    "    runs-on: ubuntu-latest\n    steps:\n"
+                                    "      - run: echo \"${{ github.event.issue.title }}\"\n",
 }
 UNTRACKED = {"scratch/extra.py": "import subprocess\nsubprocess.Popen(input(), shell=True)\n"}
 
@@ -177,9 +181,11 @@ def check_delivered(step: Step, done: subprocess.CompletedProcess[str], log: Str
     # git listed the files (dubious ownership would be exit 3): the untracked one is unseen.
     assert not any(f["path"].startswith("scratch/") for f in report["findings"])
     statuses = {s["name"]: s["status"] for s in report["scanners"]}
-    assert {"bandit", "pip-audit", "detect-secrets", "pins"} <= set(statuses)
+    assert {"bandit", "pip-audit", "detect-secrets", "pins", "workflows"} <= set(statuses)
     assert set(statuses.values()) == {"ok"}, statuses  # every scanner ran, none failed
     assert {"PYSEC-2018-28", "PYSEC-2023-74"} <= {f["rule"] for f in report["findings"]}
+    assert (".github/workflows/triage.yml", 8, "template-injection") in {
+        (f["path"], f["line"], f["rule"]) for f in report["findings"] if f["blocking"]}
     assert step.root_owned() == []
 
 

@@ -88,3 +88,14 @@ def test_a_real_password_in_a_lock_file_name_lookalike_is_kept() -> None:
 def test_credential_urls(scheme: str, user: str, host: str, expected: bool) -> None:
     url = f"{scheme}://{user}:{REAL}@{host}"
     assert secrets_urls.is_credential_url(REAL, f'DATABASE_URL = "{url}"') is expected
+
+
+def test_hostile_long_lines_cost_no_more_than_the_window() -> None:
+    """A megabyte of identifier characters before a value is read only near the value."""
+    filler = "a" * 1_000_000
+    assert secrets_benign.rule_for(REAL, f'{filler} = "{REAL}"', "a.py") is None
+    assert secrets_benign.rule_for("changeme", f"{filler}:changeme", "a.py") == "placeholder"
+    assert secrets_benign.rule_for(SHA, f"{filler} rev: {SHA}", "a.yaml") == "commit-sha"
+    assert not secrets_urls.is_credential_url(REAL, f"{'a:' * 500_000}postgres://u:{REAL}@")
+    url = f"postgresql://app:{REAL}@db-7.prod.acme-corp.io/app"
+    assert secrets_urls.is_credential_url(REAL, filler + " " + url)

@@ -79,14 +79,17 @@ def _is_lock_file(path: str) -> bool:
     return name in LOCK_FILES or bool(_PYLOCK.fullmatch(name))
 
 
-def _before(line: str, value: str) -> str | None:
-    at = line.rfind(value)
-    return None if at < 0 else line[:at]
+# The rules read this far around the value: what names a value is next to it, and a hostile
+# line (a megabyte of identifier characters) costs no more than a short one.
+_WINDOW = 256
 
 
 def rule_for(value: str, line: str, path: str) -> str | None:
     """The benign-shape rule that covers a generic match of ``value`` on ``line``, if any."""
-    before = _before(line, value)
+    at = line.rfind(value) if value else -1
+    before = None if at < 0 else line[max(0, at - _WINDOW):at]
+    after = "" if at < 0 else line[at + len(value):at + len(value) + _WINDOW]
+    near = line[:_WINDOW] if at < 0 else line[max(0, at - _WINDOW):at + len(value) + _WINDOW]
     if _HEX.fullmatch(value) and len(value) in (40, 64) and before is not None and (
             before.endswith("@") or re.search(r"\brev\s*[:=]\s*['\"]?$", before)):
         return "commit-sha"
@@ -95,17 +98,16 @@ def rule_for(value: str, line: str, path: str) -> str | None:
     if before is not None and (
             (_HEX.fullmatch(value) and (_DIGEST_NAME.search(before.rstrip("'\" \t:=,"))
                                         or _DIGEST_NAME.search(before)))
-            or (re.search(r"(?i)integrity", line)
-                and re.search(r"sha(?:256|384|512)-$", before))):
+            or (re.search(r"sha(?:256|384|512)-$", before)
+                and re.search(r"(?i)integrity", before))):
         return "digest"
     if re.fullmatch(r"[0-9a-f]{32}|[0-9a-f]{64}", value) and before is not None and (
             re.search(r"\"(?:fingerprint|evidence|digest)\"\s*:\s*\"$", before)
-            or (re.fullmatch(r"\s*\"", before) and re.match(r"\"\s*:\s*\{", line[len(before)
-                                                                           + len(value):]))):
+            or (re.fullmatch(r"\s*\"", before) and re.match(r"\"\s*:\s*\{", after))):
         return "gate-fingerprint"
-    if _SECRETS_INHERIT.match(line) and value.strip() == "inherit":
+    if value.strip() == "inherit" and _SECRETS_INHERIT.match(line):
         return "secrets-inherit"
-    if _ENV_READ.search(value) or any(m.group(1) == value for m in _ENV_NAME.finditer(line)):
+    if _ENV_READ.search(value) or any(m.group(1) == value for m in _ENV_NAME.finditer(near)):
         return "environment-read"
     if is_placeholder(value):
         return "placeholder"

@@ -29,6 +29,8 @@ class GitHubFineGrainedTokenDetector(RegexBasedDetector):
     """GitHub fine-grained personal access tokens (``github_pat_``)."""
 
     secret_type = "GitHub Fine-grained Token"
+    # A match contains one of these (the worker skips lines without any).
+    prefixes = ("github_pat_",)
     denylist = [re.compile(_START + r"github_pat_[A-Za-z0-9]{22}_[A-Za-z0-9]{59}" + _END)]
 
 
@@ -36,6 +38,8 @@ class OpenAIProjectKeyDetector(RegexBasedDetector):
     """OpenAI project, service-account and admin keys (``sk-proj-``, ``sk-svcacct-``...)."""
 
     secret_type = "OpenAI Project Key"
+    # A match contains one of these (the worker skips lines without any).
+    prefixes = ("T3BlbkFJ",)
     denylist = [re.compile(_START + r"sk-(?:proj|svcacct|admin)-[A-Za-z0-9_-]{20,}T3BlbkFJ"
                            r"[A-Za-z0-9_-]{20,}" + _END)]
 
@@ -44,6 +48,8 @@ class AnthropicKeyDetector(RegexBasedDetector):
     """Anthropic API and admin keys (``sk-ant-api03-``, ``sk-ant-admin01-``)."""
 
     secret_type = "Anthropic API Key"
+    # A match contains one of these (the worker skips lines without any).
+    prefixes = ("sk-ant-",)
     denylist = [re.compile(_START + r"sk-ant-(?:api|admin)\d{2}-[A-Za-z0-9_-]{80,100}AA"
                            + _END)]
 
@@ -52,6 +58,8 @@ class GCPServiceAccountKeyDetector(RegexBasedDetector):
     """Google Cloud service-account key files: the key id, or a one-line key document."""
 
     secret_type = "GCP Service Account Key"
+    # A match contains one of these (the worker skips lines without any).
+    prefixes = ("private_key",)
     denylist = [
         re.compile(r'"private_key_id"\s*:\s*"([0-9a-f]{40})"'),
         re.compile(r'"type"\s*:\s*"service_account".*"private_key"\s*:\s*'
@@ -63,6 +71,8 @@ class HuggingFaceTokenDetector(RegexBasedDetector):
     """Hugging Face user and organisation access tokens (``hf_``, ``api_org_``)."""
 
     secret_type = "Hugging Face Token"
+    # A match contains one of these (the worker skips lines without any).
+    prefixes = ("hf_", "api_org_")
     denylist = [re.compile(_START + r"(?:hf_[A-Za-z]{34}|api_org_[A-Za-z]{34})" + _END)]
 
 
@@ -70,6 +80,8 @@ class DatabricksTokenDetector(RegexBasedDetector):
     """Databricks personal access tokens (``dapi`` and 32 hex digits)."""
 
     secret_type = "Databricks Token"
+    # A match contains one of these (the worker skips lines without any).
+    prefixes = ("dapi",)
     denylist = [re.compile(_START + r"dapi[0-9a-f]{32}(?:-\d)?" + _END)]
 
 
@@ -77,6 +89,8 @@ class ShopifyTokenDetector(RegexBasedDetector):
     """Shopify access, custom-app, private-app and shared-secret tokens."""
 
     secret_type = "Shopify Token"
+    # A match contains one of these (the worker skips lines without any).
+    prefixes = ("shpat_", "shpca_", "shppa_", "shpss_")
     denylist = [re.compile(_START + r"shp(?:at|ca|pa|ss)_[0-9a-fA-F]{32}" + _END)]
 
 
@@ -84,4 +98,6 @@ class NpmAccessTokenDetector(RegexBasedDetector):
     """npm access tokens anywhere (detect-secrets' own detector only reads ``.npmrc`` lines)."""
 
     secret_type = "npm Access Token"
+    # A match contains one of these (the worker skips lines without any).
+    prefixes = ("npm_",)
     denylist = [re.compile(_START + r"npm_[A-Za-z0-9]{36}" + _END)]

@@ -25,7 +25,11 @@ _URL = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*)://([^\s:/@'\"]*):([^\s@'\"]+)@([^\
 
 def is_credential_url(password: str, line: str) -> bool:
     """True when ``password`` sits in a database or broker URL on ``line`` to a real host."""
-    for match in _URL.finditer(line):
+    at = line.find(f":{password}@")
+    if at < 0:
+        return False
+    # Only the URL around the password is read (a hostile line costs no more than a URL).
+    for match in _URL.finditer(line[max(0, at - 256):at + len(password) + 512]):
         scheme, _, secret, host = match.groups()
         if secret != password:
             continue

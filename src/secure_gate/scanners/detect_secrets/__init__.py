@@ -191,9 +191,16 @@ class DetectSecretsScanner(Scanner):
 
         def parse_batch(document: dict[str, Any], batch: list[RepoFile]) -> ScanOutcome:
             part = parse(document, resolve, heuristics_block)
+            over = document.get("secure_gate", {}).get("yaml_over_budget", {})
             for f in batch:
                 pragmas = count_pragmas([f])
                 part.file_stats.setdefault(f.path, {})["allowlist_pragmas"] = pragmas
+                if over:
+                    whole = os.path.relpath(str(f.abspath), str(job.root))
+                    if whole in over:
+                        part.file_stats[f.path]["yaml_over_budget"] = 1
+                        part.stats["yaml_over_budget"] = part.stats.get("yaml_over_budget",
+                                                                        0) + 1
                 part.stats["allowlist_pragmas"] = part.stats.get("allowlist_pragmas", 0) + pragmas
             return part
 
@@ -205,6 +212,11 @@ class DetectSecretsScanner(Scanner):
         if fileset.stats.not_utf8:
             notes.append(f"{fileset.stats.not_utf8} file(s) are not UTF-8 text; detect-secrets "
                          "cannot read them, so they were not scanned for secrets")
+        over = stats.get("yaml_over_budget", 0)
+        if over:
+            notes.append(f"{over} YAML file(s) over the YAML budget (larger than 1 MiB, or "
+                         "aliases expanding past 250,000 nodes): detect-secrets read them as "
+                         "plain lines, without its YAML transformer")
         pragmas = stats.get("allowlist_pragmas", 0)
         if pragmas:
             notes.append(f"{pragmas} line(s) carry `pragma: allowlist secret`")

@@ -19,6 +19,8 @@ import re
 from typing import Any
 
 _CONFIGURED: dict[str, tuple[str, ...]] = {}
+# YAML files detect-secrets' YAML transformer was kept off (secure_gate/yamlbudget.py).
+_YAML_SKIPPED: dict[str, str] = {}
 
 
 def _configure(extra: tuple[str, ...], fast: bool) -> None:
@@ -32,6 +34,9 @@ def _configure(extra: tuple[str, ...], fast: bool) -> None:
     from secure_gate.scanners.detect_secrets import fast as fast_path
 
     fast_path.install(fast)
+    from secure_gate import yamlbudget
+
+    yamlbudget.guard_detect_secrets(_YAML_SKIPPED)
     _CONFIGURED["args"] = key
 
 
@@ -86,13 +91,18 @@ def _own_pass(collection: Any, root: str, names: list[str], plugins: list[Any],
     from detect_secrets.filters.allowlist import is_line_allowlisted
     from detect_secrets.util.code_snippet import get_code_snippet
 
-    gate = re.compile("|".join(f"(?:{rx.pattern})" for p in plugins for rx in p.denylist))
+    prefixes = tuple({p for plugin in plugins for p in plugin.prefixes})
     for name in names:
-        lines = _lines(os.path.join(root, name))
-        if not plugins or not gate.search("\n".join(lines)):
+        try:
+            with open(os.path.join(root, name), encoding="utf-8", errors="replace") as fh:
+                text = fh.read()
+        except OSError:
             continue
+        if not plugins or not any(p in text for p in prefixes):
+            continue
+        lines = text.splitlines()
         for number, line in enumerate(lines, start=1):
-            if not gate.search(line) or any(rx.search(line) for rx in exclude):
+            if not any(p in line for p in prefixes) or any(rx.search(line) for rx in exclude):
                 continue
             if is_line_allowlisted(name, line, get_code_snippet(lines, number)):
                 continue
@@ -127,6 +137,7 @@ def run(request: dict[str, Any]) -> dict[str, Any]:
     root = str(request["root"])
     collection = SecretsCollection(root=root)
     names = [os.path.relpath(name, root) for name in request["files"]]
+    _YAML_SKIPPED.clear()
     for name in names:
         collection.scan_file(name)
     if request.get("own_detectors", True):
@@ -143,5 +154,6 @@ def run(request: dict[str, Any]) -> dict[str, Any]:
             kind = marks.get((filename, entry.get("hashed_secret"), entry.get("line_number")))
             if kind:
                 entry["secure_gate_kind"] = kind
-    document["secure_gate"] = {"benign": counts}
+    document["secure_gate"] = {"benign": counts, "yaml_over_budget": {
+        os.path.relpath(path, root): why for path, why in _YAML_SKIPPED.items()}}
     return document
