@@ -209,8 +209,8 @@ def compare(config: Config, options: run.RunOptions, collected: run.Collected) -
         path = finding.location.path
         if finding.scanner in by_line:
             lines = changed_lines.get(path)
-            known = path in changed or path not in in_base
-            if known and (lines is None or finding.location.line is None
+            touched = path in changed or path not in in_base
+            if touched and (lines is None or finding.location.line is None
                           or finding.location.line in lines):
                 new[finding.fingerprint] = NewInfo(True, "the line that pins it changed")
             elif finding.published and finding.published > base_time:
