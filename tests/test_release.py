@@ -100,6 +100,11 @@ def release(root: Path, *argv: str) -> subprocess.CompletedProcess[str]:
 
 def test_release_makes_the_release_commit_then_the_pin_commit(tmp_path: Path) -> None:
     root = snapshot(tmp_path / "repo")
+    entry = "### Fixed\n- A change since the last release.\n"
+    changelog = root / "CHANGELOG.md"
+    changelog.write_text(changelog.read_text().replace("## [Unreleased]\n",
+                                                       f"## [Unreleased]\n\n{entry}", 1))
+    pinned.git(root, "commit", "-qam", "a change")
     start = pinned.git(root, "rev-parse", "HEAD").strip()
     current = Version(pinned.version_at(root, "HEAD"))
     new = f"{current.major}.{current.minor + 1}.0"
@@ -115,9 +120,10 @@ def test_release_makes_the_release_commit_then_the_pin_commit(tmp_path: Path) ->
     head_version = pinned.version_at(root, "HEAD")
     assert head_version == f"{current.major}.{current.minor + 1}.1.dev0"
     assert f'image.version="{head_version}"' in (root / "Dockerfile").read_text()
-    changelog = (root / "CHANGELOG.md").read_text()
-    assert f"## [Unreleased]\n\n## [{new}] - 2026-12-04\n" in changelog
-    assert f"[{new}]: https://github.com/secure-gate/secure-gate/releases/tag/v{new}" in changelog
+    released = changelog.read_text()
+    assert f"## [Unreleased]\n\n## [{new}] - 2026-12-04\n" in released
+    assert entry in released.split(f"## [{new}]")[1]
+    assert f"[{new}]: {pinned.URL}/releases/tag/v{new}" in released
     # The release commit changed only what a release changes; the pin commit only the pins.
     assert set(pinned.git(root, "show", "--name-only", "--format=", sha).split()) == {
         "CHANGELOG.md", "Dockerfile", "src/secure_gate/__init__.py"}
@@ -128,6 +134,8 @@ def test_release_makes_the_release_commit_then_the_pin_commit(tmp_path: Path) ->
         r.path.startswith("examples/") for r in refs)
     assert check_references(root) == []
     # The same version again, or an older one: refused, nothing changed.
+    nothing_new = release(root, "99.0.0")  # Unreleased is empty again
+    assert nothing_new.returncode == 2 and "nothing under Unreleased" in nothing_new.stderr
     for version in (new, str(current), "1.0", "v2.0.0", "2.0.0.dev1"):
         refused = release(root, version)
         assert refused.returncode == 2, (version, refused.stdout)

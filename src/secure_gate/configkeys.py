@@ -48,9 +48,10 @@ TOP: dict[str, opt.Option] = {
     "on-scanner-error": opt.choice("fail", "`fail`: a scanner that could not complete fails "
                                    "the gate (exit 3); `warn`: it is reported and the "
                                    "findings decide", ("fail", "warn")),
-    "exclude": _globs("files no scanner sees, applied once in the walk (with a `/`: anchored "
-                      "at the root, `**` spans folders; without: a name at any depth; a "
-                      "trailing `/`: folders only)"),
+    "exclude": _globs("files no scanner sees, applied once in the walk; each line means what "
+                      "it means in .gitignore (a `/` other than a trailing one anchors it at "
+                      "the root; without one: a name at any depth; `**` spans folders; a "
+                      "trailing `/`: folders only; no `!` negation)"),
     "max-file-size": opt.number(DEFAULT_MAX_FILE_SIZE, "bytes; larger files are not scanned, "
                                 "and counted as not scanned", minimum=1, maximum=1 << 30,
                                 integer=True),

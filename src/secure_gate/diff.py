@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from secure_gate import git, run
+from secure_gate import files, git, run
 from secure_gate.config import Config
 from secure_gate.errors import UsageError
 from secure_gate.globs import GlobSet
@@ -160,6 +160,13 @@ def compare(config: Config, options: run.RunOptions, collected: run.Collected) -
     diff = changes(root, base)
     # The base commit's committer date, in UTC, comparable with advisories' dates as text.
     base_time = git.commit_time_utc(root, base)
+    # Findings carry the walk's display path; the diff knows git's decoded bytes. One key for
+    # both (a name that is not UTF-8 differs between the two forms), and only files the base
+    # commit has can be "unchanged": a path the diff does not know counts as new.
+    shown = files.display_path
+    changed = {shown(p) for p in diff.changed}
+    changed_lines = {shown(p): v for p, v in diff.lines.items()}
+    in_base = {shown(b.path) for b in git.tree_files(root, base)}
     notices: list[str] = []
     ran = [r.name for r in collected.results if r.status is not Status.SKIPPED]
     per_file = [n for n in ran if get(n).per_file]
@@ -192,7 +199,7 @@ def compare(config: Config, options: run.RunOptions, collected: run.Collected) -
         notices.append(f"diff mode: the base scan of {name} did not complete ({message}); its "
                        "findings in changed files all count as new")
     # Findings in renamed files carry the base path: give them the head path, fingerprint again.
-    back = {old: new for new, old in diff.renamed.items()}
+    back = {shown(old): shown(new) for new, old in diff.renamed.items()}
     moved = [f.replace(location=replace(f.location, path=back.get(f.location.path,
                                                                   f.location.path)))
              for f in base_findings]
@@ -201,9 +208,10 @@ def compare(config: Config, options: run.RunOptions, collected: run.Collected) -
     for finding in collected.findings:
         path = finding.location.path
         if finding.scanner in by_line:
-            lines = diff.lines.get(path)
-            if path in diff.changed and (lines is None or finding.location.line is None
-                                         or finding.location.line in lines):
+            lines = changed_lines.get(path)
+            touched = path in changed or path not in in_base
+            if touched and (lines is None or finding.location.line is None
+                          or finding.location.line in lines):
                 new[finding.fingerprint] = NewInfo(True, "the line that pins it changed")
             elif finding.published and finding.published > base_time:
                 new[finding.fingerprint] = NewInfo(
@@ -211,7 +219,7 @@ def compare(config: Config, options: run.RunOptions, collected: run.Collected) -
                           f"base commit ({base_time[:10]})")
             else:
                 new[finding.fingerprint] = NewInfo(False, "its pin is unchanged since the base")
-        elif finding.scanner in per_file and path not in diff.changed:
+        elif finding.scanner in per_file and path not in changed and path in in_base:
             new[finding.fingerprint] = NewInfo(False, "file unchanged since the base")
         elif finding.scanner in failed:
             new[finding.fingerprint] = NewInfo(True, "the base could not be scanned")
@@ -221,4 +229,4 @@ def compare(config: Config, options: run.RunOptions, collected: run.Collected) -
         else:
             new[finding.fingerprint] = NewInfo(True, "not present at the base")
     return Comparison(new, tuple(notices),
-                      {p: diff.lines.get(p, frozenset()) for p in diff.changed})
+                      {p: changed_lines.get(p, frozenset()) for p in changed})

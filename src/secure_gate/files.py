@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import stat
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ _VCS_DIRS = frozenset({".git", ".hg", ".svn"})
 _NON_SOURCE_DIRS = frozenset({"__pycache__", ".venv", "venv", ".tox", ".nox", "node_modules",
                               ".mypy_cache", ".pytest_cache", ".ruff_cache", ".eggs"})
 _SAMPLE_LIMIT = 20
+_SPELLED_ESCAPE = re.compile(r"\\(?=x[0-9a-fA-F]{2})")
 
 
 class RepositoryError(git.GitError):
@@ -79,6 +81,9 @@ def display_path(raw: str) -> str:
     Paths that are not valid UTF-8 keep their odd bytes as ``\\xNN`` escapes instead of
     breaking the JSON or SARIF writer.
     """
+    # A name that spells ``\xNN`` itself gets its backslash doubled, so that no valid name
+    # can look like another name's odd byte: the display form stays one key per file.
+    raw = _SPELLED_ESCAPE.sub(r"\\\\", raw)
     try:
         raw.encode("utf-8")
     except UnicodeEncodeError:

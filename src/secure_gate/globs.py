@@ -1,4 +1,12 @@
-"""Exclude globs over repo-relative POSIX paths, with ``**`` and directory prefixes."""
+"""Exclude globs over repo-relative POSIX paths, meaning exactly what a .gitignore line means.
+
+Matching is pathspec's implementation of git's wildmatch rules (``GitIgnoreSpec``): a
+pattern without a ``/`` except at its end matches a name at any depth (``*.min.js``,
+``vendor``); any other ``/`` anchors it at the repository root (``/settings.py`` is only the
+root's, ``docs/*.py`` only docs' own files); ``**`` spans folders; a trailing ``/`` only
+matches folders; a matched folder excludes everything under it. Tested against
+``git check-ignore`` on a table of patterns and paths.
+"""
 
 from __future__ import annotations
 
@@ -6,76 +14,59 @@ import re
 from collections.abc import Iterable
 from functools import lru_cache
 
-
-def _translate(pattern: str) -> str:
-    out: list[str] = []
-    i = 0
-    while i < len(pattern):
-        char = pattern[i]
-        if pattern.startswith("**/", i):
-            out.append("(?:.*/)?")
-            i += 3
-        elif pattern.startswith("**", i):
-            out.append(".*")
-            i += 2
-        elif char == "*":
-            out.append("[^/]*")
-            i += 1
-        elif char == "?":
-            out.append("[^/]")
-            i += 1
-        elif char == "[":
-            end = pattern.find("]", i + 2)
-            if end == -1:
-                out.append(re.escape(char))
-                i += 1
-            else:
-                body = pattern[i + 1 : end]
-                negate = body.startswith("!")
-                body = body[1:] if negate else body
-                out.append("[" + ("^" if negate else "") + body.replace("\\", "\\\\") + "]")
-                i = end + 1
-        else:
-            out.append(re.escape(char))
-            i += 1
-    return "".join(out)
+import pathspec
 
 
-@lru_cache(maxsize=512)
-def compile_glob(pattern: str) -> re.Pattern[str]:
-    """Compile one glob. Raises ``ValueError`` for an empty or absolute pattern.
+class Glob:
+    """One compiled exclude pattern."""
 
-    A pattern without ``/`` matches a file or folder name at any depth (``*.min.js``,
-    ``vendor``); one with ``/`` is anchored at the repository root (``docs/*.py``);
-    ``**`` spans folders; a trailing ``/`` only matches folders. A match on a folder
-    excludes everything under it.
-    """
+    __slots__ = ("_regexes", "pattern")
+
+    def __init__(self, pattern: str, regexes: list[re.Pattern[str]]) -> None:
+        self.pattern = pattern
+        self._regexes = regexes
+
+    def fullmatch(self, path: str) -> bool:
+        """True when ``path`` (repo-relative POSIX) or a folder above it is matched."""
+        return any(rx.search(path) for rx in self._regexes)
+
+
+def _normalise(pattern: str) -> str:
     text = pattern.strip()
     if not text:
         raise ValueError("an exclude pattern may not be empty")
-    if text.startswith("/") and len(text) > 1 and not text.startswith("//"):
-        text = text[1:]
-    elif text.startswith("/"):
+    if text == "/" or text.startswith("//"):
         raise ValueError(f"exclude pattern {pattern!r} is absolute; use a repo-relative glob")
-    while text.startswith("./"):
-        text = text[2:]
-    dir_only = text.endswith("/")
-    text = text.rstrip("/")
-    if not text:
+    if text.startswith("!"):
+        raise ValueError(f"exclude pattern {pattern!r}: negation ('!') is not supported; list "
+                         "only what to exclude (escape a leading '!' as '\\!')")
+    if text.startswith("#"):
+        raise ValueError(f"exclude pattern {pattern!r} is a comment in .gitignore syntax; "
+                         "escape a leading '#' as '\\#'")
+    while text.startswith("./"):  # a spelling of "from the root" that .gitignore lacks
+        text = "/" + text[2:].lstrip("/")
+    if text.strip("/") == "":
         raise ValueError(f"exclude pattern {pattern!r} matches nothing")
-    body = _translate(text)
-    if "/" not in text:
-        body = "(?:.*/)?" + body
-    # A folder match excludes what is below it; a file-or-folder match may also be the file.
-    tail = "/.*" if dir_only else "(?:/.*)?"
+    return text
+
+
+@lru_cache(maxsize=512)
+def compile_glob(pattern: str) -> Glob:
+    """Compile one pattern; ``ValueError`` says what is wrong with a bad one."""
+    text = _normalise(pattern)
     try:
-        return re.compile(body + tail, re.DOTALL)
-    except re.error as exc:
+        spec = pathspec.GitIgnoreSpec.from_lines([text])
+    except (ValueError, TypeError) as exc:
         raise ValueError(f"exclude pattern {pattern!r} is not a valid glob: {exc}") from None
+    # pathspec's expressions, with '.' also matching a newline: git's names may hold one.
+    regexes = [re.compile(p.regex.pattern, p.regex.flags | re.DOTALL)
+               for p in spec.patterns
+               if isinstance(p, pathspec.RegexPattern) and p.include and p.regex is not None]
+    return Glob(pattern, regexes)
 
 
 class GlobSet:
-    """A set of exclude globs, compiled once."""
+    """A set of exclude globs, compiled once (no negation: any match excludes)."""
 
     def __init__(self, patterns: Iterable[str]) -> None:
         self.patterns = tuple(patterns)
@@ -86,4 +77,4 @@ class GlobSet:
 
     def matches(self, path: str) -> bool:
         """True when ``path`` (repo-relative POSIX) or a folder above it is matched."""
-        return any(rx.fullmatch(path) for rx in self._compiled)
+        return any(g.fullmatch(path) for g in self._compiled)

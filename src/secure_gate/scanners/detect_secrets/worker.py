@@ -117,6 +117,19 @@ def preload() -> None:
     from detect_secrets.core import scan  # noqa: F401
 
 
+def _scan_exact(collection: Any, root: str, name: str) -> None:
+    """``SecretsCollection.scan_file`` without its ``\\`` → ``/`` rewrite of the name.
+
+    On Linux that rewrite (``convert_local_os_path``) turns a file whose name holds a
+    backslash into one that does not exist, which detect-secrets' ``is_invalid_file`` filter
+    then drops without a word: its secrets were never scanned (issue 16).
+    """
+    from detect_secrets.core import scan
+
+    for secret in scan.scan_file(os.path.join(root, name)):
+        collection[name].add(secret)
+
+
 def run(request: dict[str, Any]) -> dict[str, Any]:
     """Scan ``request["files"]`` (paths relative to ``request["root"]``)."""
     from detect_secrets.core import baseline
@@ -139,7 +152,7 @@ def run(request: dict[str, Any]) -> dict[str, Any]:
     names = [os.path.relpath(name, root) for name in request["files"]]
     _YAML_SKIPPED.clear()
     for name in names:
-        collection.scan_file(name)
+        _scan_exact(collection, root, name)
     if request.get("own_detectors", True):
         plugins = [cls() for n, cls in sorted(own.items()) if n not in disabled]
         _own_pass(collection, root, names, plugins,
