@@ -193,9 +193,6 @@ def _cmd_scan(args: argparse.Namespace) -> int:
 
 
 def _cmd_github(args: argparse.Namespace) -> int:
-    from secure_gate.github.handoff import reexec_without_credentials
-
-    reexec_without_credentials()  # before anything starts: no child inherits a credential
     from secure_gate.github.main import run_github
 
     return run_github(os.environ)
@@ -282,6 +279,9 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
 }
 
 
+_SCANS = ("scan", "github", "baseline", "hook")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point: returns the exit code (0 passed, 1 failed, 2 usage, 3 scanner error)."""
     from secure_gate import hookargs
@@ -289,6 +289,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     try:
         args = hookargs.parse_args(parser, sys.argv[1:] if argv is None else argv)
+        if argv is None and args.command in _SCANS:
+            from secure_gate.github.handoff import reexec_without_credentials
+
+            # A process of its own (never an in-process call): before any worker or tool
+            # starts, no credential is left in its environment block for a child to read.
+            reexec_without_credentials(keep_token=args.command == "github")
         return COMMANDS[args.command](args)
     except GateError as exc:
         print(f"secure-gate: error: {redact(str(exc))}", file=sys.stderr)
