@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
+import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
@@ -287,6 +289,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from secure_gate import hookargs
 
     parser = build_parser()
+    previous = _on_sigterm()
     try:
         args = hookargs.parse_args(parser, sys.argv[1:] if argv is None else argv)
         if argv is None and args.command in _SCANS:
@@ -296,6 +299,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             # starts, no credential is left in its environment block for a child to read.
             reexec_without_credentials(keep_token=args.command == "github")
         return COMMANDS[args.command](args)
+    except Terminated:
+        print("secure-gate: terminated", file=sys.stderr)
+        return 143
     except GateError as exc:
         print(f"secure-gate: error: {redact(str(exc))}", file=sys.stderr)
         return exc.exit_code
@@ -304,6 +310,27 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return EXIT_USAGE
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+class Terminated(BaseException):
+    """SIGTERM arrived: unwind like Ctrl-C, so the scan's workers are killed on the way."""
+
+
+def _on_sigterm() -> Any:
+    """Turn SIGTERM into :class:`Terminated` in the main thread (None: not the main thread)."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+
+    def stop(signum: int, frame: object) -> None:
+        from secure_gate.workers.pool import terminate_all
+
+        terminate_all()
+        raise Terminated
+
+    return signal.signal(signal.SIGTERM, stop)
 
 
 if __name__ == "__main__":
