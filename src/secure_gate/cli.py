@@ -319,7 +319,7 @@ class Terminated(BaseException):
     """SIGTERM arrived: unwind like Ctrl-C, so the scan's workers are killed on the way."""
 
 
-def _on_sigterm() -> Any:
+def _on_sigterm() -> signal._HANDLER:
     """Turn SIGTERM into :class:`Terminated` in the main thread (None: not the main thread)."""
     if threading.current_thread() is not threading.main_thread():
         return None
