@@ -119,3 +119,14 @@ def test_the_hook_pattern_and_the_selection_agree() -> None:
                  ".github/workflows/sub/x.yml", "dependabot.yml", "my-action.yml",
                  "x/.github/dependabot.yaml", ".github/workflows/a.md"):
         assert bool(pattern.search(path)) == (file_kind(path) is not None), path
+
+
+def test_an_unreadable_action_in_test_data_is_a_notice_not_a_failure(tmp_path: Path) -> None:
+    outcome = scan(tmp_path, {".github/workflows/t.yml": INJECTION,
+                              "tests/fixtures/bad/action.yml": "name: x\n",
+                              "src/broken/action.yml": "name: x\n"})
+    assert places(outcome) == [(".github/workflows/t.yml", 8, "template-injection")]
+    assert [e.split(":")[0] for e in outcome.errors] == ["src/broken/action.yml"]
+    assert any(n.startswith("tests/fixtures/bad/action.yml: zizmor failed") and
+               n.endswith("(test data, not checked: a notice, not a failure)")
+               for n in outcome.notes)
