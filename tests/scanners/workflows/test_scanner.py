@@ -130,3 +130,18 @@ def test_an_unreadable_action_in_test_data_is_a_notice_not_a_failure(tmp_path: P
     assert any(n.startswith("tests/fixtures/bad/action.yml: zizmor failed") and
                n.endswith("(test data, not checked: a notice, not a failure)")
                for n in outcome.notes)
+
+
+def test_an_alias_bomb_is_refused_quickly_and_fails_closed_naming_the_file(
+        tmp_path: Path) -> None:
+    levels = "abcdefghi"
+    bomb = "".join(f"  {n}: &{n} [" + ",".join(['"lol"'] * 9 if i == 0 else
+                                                [f"*{levels[i - 1]}"] * 9) + "]\n"
+                   for i, n in enumerate(levels))
+    workflow = (f"x-bomb:\n{bomb}on: push\npermissions: {{}}\njobs:\n  a:\n    runs-on: x\n"
+                "    env:\n      B: *i\n    steps:\n      - run: echo hi\n")
+    outcome = scan(tmp_path, {".github/workflows/ci.yml": workflow})
+    assert outcome.findings == []
+    (error,) = outcome.errors
+    assert error.startswith(".github/workflows/ci.yml: zizmor failed (exit 1)")
+    assert "repetition limit exceeded" in error and "backtrace" not in error
