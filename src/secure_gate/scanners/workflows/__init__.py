@@ -77,6 +77,10 @@ class WorkflowsScanner(Scanner):
         """Workflows, ``action.yml``/``action.yaml`` anywhere, and Dependabot configs."""
         return tuple(f for f in fileset.files if file_kind(f.path) is not None)
 
+    def may_read(self, path: str) -> bool:
+        """Only workflows, actions and Dependabot configs (a hook starts nothing otherwise)."""
+        return file_kind(path) is not None
+
     def scan(self, job: ScanJob) -> ScanOutcome:
         """Stage the files, run zizmor once (file by file when that fails), map its findings."""
         exe = zizmor_run.binary()
