@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import io
+import os
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -14,6 +16,7 @@ from secure_gate.scanners.detect_secrets import worker as secrets_task
 from secure_gate.workers import pool as pool_module
 from secure_gate.workers.pool import WorkerError, WorkerPool
 from tests import secrets_corpus as fake
+from tests.conftest import Repo
 
 # Lines written to exercise every kind of detector and filter, in several file types whose
 # detect-secrets transformers differ (YAML, INI, .env, JSON, Python, shell, markdown).
@@ -220,3 +223,68 @@ def test_a_limited_tool_never_runs_in_more_workers_than_its_limit(tmp_path: Path
         assert max(busy) == 1
     finally:
         pool.close()
+
+
+def _workers_of(pid: int) -> list[int]:
+    """Live worker processes whose parent is ``pid`` (from /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            status = (entry / "status").read_text()
+            cmdline = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        ppid = next((int(line.split()[1]) for line in status.splitlines()
+                     if line.startswith("PPid:")), 0)
+        state = next((line.split()[1] for line in status.splitlines()
+                      if line.startswith("State:")), "")
+        if ppid == pid and b"secure_gate.workers.main" in cmdline and state != "Z":
+            found.append(int(entry.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return False
+    return "State:\tZ" not in status
+
+
+@pytest.mark.parametrize("how", ["SIGTERM", "SIGINT", "SIGKILL"])
+def test_no_worker_survives_the_gate(how: str, make_repo: Callable[..., Repo]) -> None:
+    """A gate stopped mid-scan takes its workers with it (each has its own process group)."""
+    import signal
+    import subprocess
+
+    # One long line keeps a detect-secrets worker busy for many seconds.
+    repo = make_repo({"big.txt": "k=" + "ab12=" * 400_000 + "\n"})
+    log = repo.root.parent / f"gate-{how}.log"
+    with log.open("wb") as err, subprocess.Popen(
+            [sys.executable, "-m", "secure_gate", "scan", "--no-cache", "--scanners",
+             "detect-secrets", "--jobs", "1"], cwd=repo.root, stdout=subprocess.DEVNULL,
+            stderr=err) as gate:
+        try:
+            deadline = time.monotonic() + 60
+            workers: list[int] = []
+            while time.monotonic() < deadline and not workers:
+                workers = _workers_of(gate.pid)
+                time.sleep(0.1)
+            assert workers, "no worker started"
+            time.sleep(2)  # the batch is in the worker now
+            assert gate.poll() is None, "the scan ended before the signal: it proves nothing"
+            gate.send_signal(getattr(signal, how))
+            code = gate.wait(timeout=30)
+            assert code == {"SIGTERM": 143, "SIGINT": 130, "SIGKILL": -9}[how], log.read_text()
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline and any(_alive(w) for w in workers):
+                time.sleep(0.1)
+            assert [w for w in workers if _alive(w)] == []
+        finally:
+            if gate.poll() is None:
+                gate.kill()
+            for w in workers:
+                if _alive(w):
+                    os.kill(w, 9)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
+import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
@@ -193,9 +195,6 @@ def _cmd_scan(args: argparse.Namespace) -> int:
 
 
 def _cmd_github(args: argparse.Namespace) -> int:
-    from secure_gate.github.handoff import reexec_without_credentials
-
-    reexec_without_credentials()  # before anything starts: no child inherits a credential
     from secure_gate.github.main import run_github
 
     return run_github(os.environ)
@@ -282,14 +281,27 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
 }
 
 
+_SCANS = ("scan", "github", "baseline", "hook")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point: returns the exit code (0 passed, 1 failed, 2 usage, 3 scanner error)."""
     from secure_gate import hookargs
 
     parser = build_parser()
+    previous = _on_sigterm()
     try:
         args = hookargs.parse_args(parser, sys.argv[1:] if argv is None else argv)
+        if argv is None and args.command in _SCANS:
+            from secure_gate.github.handoff import reexec_without_credentials
+
+            # A process of its own (never an in-process call): before any worker or tool
+            # starts, no credential is left in its environment block for a child to read.
+            reexec_without_credentials(keep_token=args.command == "github")
         return COMMANDS[args.command](args)
+    except Terminated:
+        print("secure-gate: terminated", file=sys.stderr)
+        return 143
     except GateError as exc:
         print(f"secure-gate: error: {redact(str(exc))}", file=sys.stderr)
         return exc.exit_code
@@ -298,6 +310,27 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return EXIT_USAGE
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+class Terminated(BaseException):
+    """SIGTERM arrived: unwind like Ctrl-C, so the scan's workers are killed on the way."""
+
+
+def _on_sigterm() -> signal._HANDLER:
+    """Turn SIGTERM into :class:`Terminated` in the main thread (None: not the main thread)."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+
+    def stop(signum: int, frame: object) -> None:
+        from secure_gate.workers.pool import terminate_all
+
+        terminate_all()
+        raise Terminated
+
+    return signal.signal(signal.SIGTERM, stop)
 
 
 if __name__ == "__main__":

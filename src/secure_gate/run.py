@@ -240,6 +240,9 @@ def collect(config: Config, options: RunOptions) -> Collected:
             thread.start()
         for thread in threads:
             thread.join()
+    except BaseException:
+        pool.terminate()  # interrupted (SIGINT, SIGTERM): no worker outlives the gate
+        raise
     finally:
         pool.close()
     if options.cache_dir is not None:

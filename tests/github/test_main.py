@@ -403,3 +403,23 @@ def test_a_run_that_scans_nothing_is_an_error_unless_allowed(
     assert allowed.code == 0 and allowed.outputs["passed"] == "true"
     assert "scanned nothing" in allowed.summary
     assert step(Runner(tmp_path / "c", repo.root), {}).code == 0
+
+
+def test_which_runs_may_start_a_comment() -> None:
+    from secure_gate.github.publish import wants_new_comment
+    from secure_gate.model import Report, Severity, Suppression
+    from tests.report import samples
+
+    def passing(**marks: Any) -> Report:
+        return samples.report([samples.finding("bandit", "B1", Severity.LOW, "a.py", **marks)])
+
+    new, old = passing(new=True), passing(new=False)
+    accepted = passing(new=True, suppression=Suppression("ledger", "accepted"))
+    failing = samples.every_severity()
+    assert all(r.passed for r in (new, old, accepted)) and not failing.passed
+    table = {mode: [wants_new_comment(mode, r) for r in (new, old, accepted, failing)]
+             for mode in ("always", "on-failure", "changed", "never")}
+    assert table == {"always": [True, True, True, True],
+                     "on-failure": [False, False, False, True],
+                     "changed": [True, False, False, True],
+                     "never": [False, False, False, False]}

@@ -100,6 +100,30 @@ def test_workers_tools_and_the_gate_never_hold_the_token(
     assert api.token not in done.stderr
 
 
+def test_the_scan_door_drops_a_workflow_token_too(
+        make_repo: Callable[..., Repo], tmp_path: Path, api: State, spy: tuple[Path, Path]
+) -> None:
+    """`secure-gate scan` in a step whose env carries GITHUB_TOKEN (pre-commit in CI, ...):
+    no child, and not the gate itself, keeps it."""
+    repo = make_repo({"app/run.py": "import subprocess\n\n\ndef go(c):\n"
+                                    "    subprocess.call(c, shell=True)\n"})
+    folder, log = spy
+    env = {k: v for k, v in os.environ.items() if k in ("HOME", "XDG_CACHE_HOME", "LANG")}
+    env.update({"PATH": f"{folder}{os.pathsep}{os.environ.get('PATH', os.defpath)}",
+                "GITHUB_TOKEN": api.token, "GH_TOKEN": api.token})
+    done = subprocess.run([sys.executable, "-I", "-m", "secure_gate", "scan", "--no-cache",
+                           "--scanners", "bandit,practices"], env=env, cwd=repo.root,
+                          capture_output=True, text=True, timeout=600, check=False)
+    assert done.returncode == 1, done.stdout + done.stderr
+    records = [json.loads(line) for line in log.read_text().splitlines()]
+    assert any("secure_gate.workers.main" in s["cmdline"]
+               for r in records for s in r["siblings"] if s)
+    for record in records:
+        assert record["self"]["token"] is False
+        assert record["parent"]["token"] is False
+        assert [s for s in record["siblings"] if s and s["token"]] == []
+
+
 def test_take_token_reads_the_pipe_once_and_closes_it() -> None:
     read_end, write_end = os.pipe()
     os.write(write_end, b" ghs_example \n")

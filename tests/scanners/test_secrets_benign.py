@@ -99,3 +99,13 @@ def test_hostile_long_lines_cost_no_more_than_the_window() -> None:
     assert not secrets_urls.is_credential_url(REAL, f"{'a:' * 500_000}postgres://u:{REAL}@")
     url = f"postgresql://app:{REAL}@db-7.prod.acme-corp.io/app"
     assert secrets_urls.is_credential_url(REAL, filler + " " + url)
+
+
+@pytest.mark.parametrize("value", ["secret", "password", "test"])
+def test_everyday_values_are_weak_credentials_in_product_code(value: str) -> None:
+    line = f'SECRET_KEY = "{value}"'
+    assert secrets_benign.rule_for(value, line, "app/settings.py") is None
+    assert secrets_benign.rule_for(value, line, "tests/settings.py") == "placeholder"
+    assert secrets_benign.rule_for(value, line, "docs/howto.md") == "placeholder"
+    assert secrets_benign.rule_for("changeme", "SECRET_KEY = changeme", "app/x.py") \
+        == "placeholder"

@@ -31,19 +31,24 @@ CREDENTIALS = (TOKEN_INPUT, "GITHUB_TOKEN", "GH_TOKEN", "GH_ENTERPRISE_TOKEN",
 MAX_TOKEN_BYTES = 16 * 1024
 
 
-def reexec_without_credentials() -> None:
-    """Replace this process by itself minus :data:`CREDENTIALS`; return if there are none."""
+def reexec_without_credentials(*, keep_token: bool = True) -> None:
+    """Replace this process by itself minus :data:`CREDENTIALS`; return if there are none.
+
+    ``keep_token``: hand the ``github-token`` input over through a pipe (the Action door's
+    API client needs it); the other doors need no credential at all.
+    """
     if not any(name in os.environ for name in CREDENTIALS):
         return
-    token = os.environ.get(TOKEN_INPUT, "").strip().encode()
-    if len(token) > MAX_TOKEN_BYTES:
-        raise UsageError(f"input 'github-token': longer than {MAX_TOKEN_BYTES} bytes")
-    read_end, write_end = os.pipe()
-    os.write(write_end, token)
-    os.close(write_end)
-    os.set_inheritable(read_end, True)
     env = {k: v for k, v in os.environ.items() if k not in CREDENTIALS}
-    env[FD_VARIABLE] = str(read_end)
+    if keep_token:
+        token = os.environ.get(TOKEN_INPUT, "").strip().encode()
+        if len(token) > MAX_TOKEN_BYTES:
+            raise UsageError(f"input 'github-token': longer than {MAX_TOKEN_BYTES} bytes")
+        read_end, write_end = os.pipe()
+        os.write(write_end, token)
+        os.close(write_end)
+        os.set_inheritable(read_end, True)
+        env[FD_VARIABLE] = str(read_end)
     sys.stdout.flush()
     sys.stderr.flush()
     # The same interpreter with the same flags and arguments it was started with.

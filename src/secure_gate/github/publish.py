@@ -138,11 +138,12 @@ def wants_new_comment(mode: str, report: Report) -> bool:
     """Whether this run may start a comment (an existing one is always kept up to date).
 
     ``always``: every run; ``on-failure``: when the gate failed; ``changed``: when it
-    failed or the pull request adds findings of any severity; ``never``: no comment at all.
+    failed or the pull request adds findings of any severity (not suppressed ones);
+    ``never``: no comment at all.
     """
     if mode == "always":
         return True
-    if mode == "changed" and any(f.new for f in report.findings):
+    if mode == "changed" and any(f.new and not f.suppressed for f in report.findings):
         return True
     return mode != "never" and not report.passed
 

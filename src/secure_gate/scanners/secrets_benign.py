@@ -13,8 +13,9 @@ secrets_kinds.py) with its value and its line, and names the shape when the matc
 * ``gate-fingerprint``: the gate's own 32-hex fingerprints and 64-hex evidence digests, as
   its baseline, JSON report and cache files write them (``"<hex>": {``, ``"fingerprint":``);
 * ``placeholder``: ``your-api-key``, ``changeme``, ``<token>``, ``xxxx``, ``${VAR}``,
-  ``{{ var }}``, ``%(var)s``, ``dummy...``, ``example``, ``***``, and values equal to their
-  own key (``password="password"``);
+  ``{{ var }}``, ``%(var)s``, ``dummy...``, ``example``, ``***``; outside product code also
+  everyday test values (``password``, ``secret``, ``test``, ``foo``) and values equal to
+  their own key (``password="password"``), which in product code are a weak credential;
 * ``environment-read``: the value is an environment lookup (``os.environ[...]``,
   ``os.getenv(...)``, ``process.env.X``, ``${{ secrets.X }}``) or the name it looks up;
 * ``secrets-inherit``: a workflow's ``secrets: inherit``;
@@ -31,6 +32,8 @@ from __future__ import annotations
 
 import re
 
+from secure_gate import filekinds
+
 LOCK_FILES = frozenset({
     "pylock.toml", "uv.lock", "poetry.lock", "pipfile.lock", "pdm.lock", "package-lock.json",
     "npm-shrinkwrap.json", "yarn.lock", "pnpm-lock.yaml", "cargo.lock", "composer.lock",
@@ -41,11 +44,18 @@ _HEX = re.compile(r"[0-9a-fA-F]{32,128}")
 _HASHY = re.compile(r"[A-Za-z0-9+/=_-]{20,}")
 _DIGEST_NAME = re.compile(r"(?i)(?:sha1|sha224|sha256|sha384|sha512|md5|blake2[bs]?|digest|"
                           r"checksum|hash)\W{0,6}$")
+# Words that only ever stand for a value to be filled in: dropped in every path class.
 _PLACEHOLDER_WORDS = frozenset({
-    "changeme", "changeit", "replaceme", "password", "passwd", "pass", "secret", "token",
-    "apikey", "key", "example", "sample", "placeholder", "redacted", "dummy", "fake", "test",
-    "testing", "foo", "bar", "foobar", "none", "null", "empty", "todo", "fixme", "notasecret",
-    "notsecret", "mysecret", "mypassword", "secretkey", "yoursecret", "inherit", "xxx",
+    "changeme", "changeit", "replaceme", "example", "sample", "placeholder", "redacted",
+    "dummy", "fake", "none", "null", "empty", "todo", "fixme", "notasecret", "notsecret",
+    "yoursecret", "xxx",
+})
+# Words a test or a document uses as a value, but which in product code are a weak
+# credential (``SECRET_KEY = "secret"``): dropped outside product code only (by the default
+# path classes, which depend on the path alone, so cached results stay right).
+_TEST_WORDS = frozenset({
+    "password", "passwd", "pass", "secret", "token", "apikey", "key", "test", "testing",
+    "foo", "bar", "foobar", "mysecret", "mypassword", "secretkey", "inherit",
 })
 _PLACEHOLDER_PREFIXES = ("your", "dummy", "fake", "example", "sample", "placeholder",
                          "changeme", "change-me", "change_me", "replace", "insert", "enter",
@@ -65,11 +75,13 @@ def _norm(value: str) -> str:
     return re.sub(r"[\s_.-]", "", value.strip().strip("'\"`").lower())
 
 
-def is_placeholder(value: str) -> bool:
-    """True for a value that only stands for a secret (also used for credential URLs)."""
+def is_placeholder(value: str, product: bool = False) -> bool:
+    """True for a value that only stands for a secret (in ``product`` code: stricter)."""
     raw = value.strip().strip("'\"`")
     norm = _norm(raw)
     if not norm or norm in _PLACEHOLDER_WORDS or _TEMPLATE.match(raw):
+        return True
+    if not product and norm in _TEST_WORDS:
         return True
     return raw.lower().startswith(_PLACEHOLDER_PREFIXES)
 
@@ -109,9 +121,10 @@ def rule_for(value: str, line: str, path: str) -> str | None:
         return "secrets-inherit"
     if _ENV_READ.search(value) or any(m.group(1) == value for m in _ENV_NAME.finditer(near)):
         return "environment-read"
-    if is_placeholder(value):
+    product = filekinds.DEFAULT(path) == filekinds.PRODUCT
+    if is_placeholder(value, product):
         return "placeholder"
-    if before is not None:
+    if before is not None and not product:
         key = _KEY_BEFORE.search(before)
         if key and _norm(key.group(1).rsplit(".", 1)[-1]) == _norm(value):
             return "placeholder"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import signal
 import sys
 import traceback
 from importlib import import_module
@@ -44,8 +45,24 @@ def _rss_kb() -> int:
     return 0
 
 
+def _die_with_parent() -> None:
+    """Ask Linux to SIGKILL this worker when the gate that started it dies, however it dies
+    (even SIGKILL, which leaves the gate no chance to kill its workers itself)."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        pr_set_pdeathsig = 1
+        libc.prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):
+        return  # not Linux: the gate's own SIGTERM/SIGINT handling still kills workers
+    if os.getppid() == 1:  # the gate died before the request above was made
+        os._exit(1)
+
+
 def serve(argv: list[str]) -> int:
     """Answer requests until stdin closes."""
+    _die_with_parent()
     # The protocol owns the real stdout; anything a tool prints goes to stderr instead.
     protocol = os.fdopen(os.dup(1), "w", encoding="utf-8")
     os.dup2(2, 1)

@@ -47,6 +47,20 @@ def worker_command() -> list[str]:
     return _subprocess.python_module("secure_gate.workers.main")
 
 
+# Every worker process this gate has running, so that a gate told to stop (SIGTERM, SIGINT,
+# a crash unwinding the scan) takes them all with it: each runs in its own process group.
+_LIVE: set[_Worker] = set()
+_LIVE_LOCK = threading.Lock()
+
+
+def terminate_all() -> None:
+    """Kill every worker process still running (the gate is stopping)."""
+    with _LIVE_LOCK:
+        workers = list(_LIVE)
+    for worker in workers:
+        worker.kill()
+
+
 class _Worker:
     """One child process speaking JSON lines on stdin/stdout."""
 
@@ -58,6 +72,8 @@ class _Worker:
             cwd=_subprocess.NEUTRAL_CWD,
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
             env=_subprocess.tool_env(), start_new_session=True)
+        with _LIVE_LOCK:
+            _LIVE.add(self)
         self.stderr_tail: deque[bytes] = deque(maxlen=40)
         self.buffer = b""
         threading.Thread(target=self._drain, daemon=True).start()
@@ -101,6 +117,8 @@ class _Worker:
             os.killpg(self.proc.pid, 9)
         self.proc.wait()
         self._close_pipes()
+        with _LIVE_LOCK:
+            _LIVE.discard(self)
 
     def close(self) -> None:
         try:
@@ -110,6 +128,8 @@ class _Worker:
         except subprocess.TimeoutExpired:
             self.kill()
         self._close_pipes()
+        with _LIVE_LOCK:
+            _LIVE.discard(self)
 
     def _close_pipes(self) -> None:
         for stream in (self.proc.stdin, self.proc.stdout):
@@ -264,6 +284,17 @@ class WorkerPool:
             worker.kill()
             return None
         return worker
+
+    def terminate(self) -> None:
+        """Stop now: queued batches are dropped and every worker process is killed."""
+        with self._cond:
+            self._closed = True
+            for queue in self._queues.values():
+                for task in queue:
+                    task.future.cancel()
+                queue.clear()
+            self._cond.notify_all()
+        terminate_all()
 
     def close(self) -> None:
         """Stop the workers after the queued batches (call once the scan is over)."""

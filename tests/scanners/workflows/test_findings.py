@@ -118,7 +118,10 @@ def test_jobs_that_only_inherit_the_missing_top_level_block_are_folded_into_it()
     top, one, two = _permissions(()), _permissions(("jobs", "a")), _permissions(("jobs", "b"))
     write_all = _permissions(("jobs", "c", "permissions"), "uses write-all permissions")
     kept, folded = fold_default_permissions([top, one, two, write_all])
-    assert kept == [top, write_all] and folded == 2
+    assert folded == 2 and kept[1] == write_all and len(kept) == 2
+    assert kept[0].primary.annotation == ("default permissions used due to no permissions: "
+                                          "block; job(s) `a`, `b` inherit it")
+    assert kept[0].primary.route == () and kept[0].ident == "excessive-permissions"
 
 
 def test_without_the_workflow_level_finding_the_jobs_are_kept() -> None:

@@ -119,3 +119,29 @@ def test_the_hook_pattern_and_the_selection_agree() -> None:
                  ".github/workflows/sub/x.yml", "dependabot.yml", "my-action.yml",
                  "x/.github/dependabot.yaml", ".github/workflows/a.md"):
         assert bool(pattern.search(path)) == (file_kind(path) is not None), path
+
+
+def test_an_unreadable_action_in_test_data_is_a_notice_not_a_failure(tmp_path: Path) -> None:
+    outcome = scan(tmp_path, {".github/workflows/t.yml": INJECTION,
+                              "tests/fixtures/bad/action.yml": "name: x\n",
+                              "src/broken/action.yml": "name: x\n"})
+    assert places(outcome) == [(".github/workflows/t.yml", 8, "template-injection")]
+    assert [e.split(":")[0] for e in outcome.errors] == ["src/broken/action.yml"]
+    assert any(n.startswith("tests/fixtures/bad/action.yml: zizmor failed") and
+               n.endswith("(test data, not checked: a notice, not a failure)")
+               for n in outcome.notes)
+
+
+def test_an_alias_bomb_is_refused_quickly_and_fails_closed_naming_the_file(
+        tmp_path: Path) -> None:
+    levels = "abcdefghi"
+    bomb = "".join(f"  {n}: &{n} [" + ",".join(['"lol"'] * 9 if i == 0 else
+                                                [f"*{levels[i - 1]}"] * 9) + "]\n"
+                   for i, n in enumerate(levels))
+    workflow = (f"x-bomb:\n{bomb}on: push\npermissions: {{}}\njobs:\n  a:\n    runs-on: x\n"
+                "    env:\n      B: *i\n    steps:\n      - run: echo hi\n")
+    outcome = scan(tmp_path, {".github/workflows/ci.yml": workflow})
+    assert outcome.findings == []
+    (error,) = outcome.errors
+    assert error.startswith(".github/workflows/ci.yml: zizmor failed (exit 1)")
+    assert "repetition limit exceeded" in error and "backtrace" not in error

@@ -26,6 +26,24 @@ def file_kind(path: str) -> str | None:
     return KINDS.get(filekinds.kind(path) or "")
 
 
+def _unreadable(job: ScanJob, outcome: ScanOutcome, path: str, message: str) -> None:
+    """A file that cannot be audited fails closed, unless it is test data (a notice)."""
+    if job.parse_error_is_notice(path):
+        outcome.notes.append(f"{message} (test data, not checked: a notice, not a failure)")
+    else:
+        outcome.errors.append(message)
+        outcome.failed_paths.add(path)
+
+
+def _failed(job: ScanJob, outcome: ScanOutcome, path: str, exc: ScannerError) -> None:
+    # Only zizmor's refusal of the file itself can be test data's; any other failure is ours.
+    if "failed to load" in str(exc):
+        _unreadable(job, outcome, path, f"{path}: {exc}")
+    else:
+        outcome.errors.append(f"{path}: {exc}")
+        outcome.failed_paths.add(path)
+
+
 class WorkflowsScanner(Scanner):
     """zizmor's audits over workflows, composite actions and Dependabot configs."""
 
@@ -59,6 +77,10 @@ class WorkflowsScanner(Scanner):
         """Workflows, ``action.yml``/``action.yaml`` anywhere, and Dependabot configs."""
         return tuple(f for f in fileset.files if file_kind(f.path) is not None)
 
+    def may_read(self, path: str) -> bool:
+        """Only workflows, actions and Dependabot configs (a hook starts nothing otherwise)."""
+        return file_kind(path) is not None
+
     def scan(self, job: ScanJob) -> ScanOutcome:
         """Stage the files, run zizmor once (file by file when that fails), map its findings."""
         exe = zizmor_run.binary()
@@ -72,7 +94,7 @@ class WorkflowsScanner(Scanner):
             try:
                 text = repo_file.read_text()
             except ValueError as exc:
-                outcome.errors.append(f"workflows: {repo_file.path} {exc}")
+                _unreadable(job, outcome, repo_file.path, f"workflows: {repo_file.path} {exc}")
                 continue
             suffix = ".yaml" if repo_file.path.endswith(".yaml") else ".yml"
             staged.append(zizmor_run.stage(index, kind, repo_file.path, text, suffix))
@@ -105,8 +127,7 @@ class WorkflowsScanner(Scanner):
             return zizmor_run.run(Request(tuple(staged), persona, job.remaining()), exe)
         except ScannerError as exc:
             if len(staged) == 1:
-                outcome.errors.append(f"{staged[0].path}: {exc}")
-                outcome.failed_paths.add(staged[0].path)
+                _failed(job, outcome, staged[0].path, exc)
                 return []
         # One bad file fails zizmor's whole run: audit each file alone to name it and keep
         # what the others say.
@@ -115,8 +136,7 @@ class WorkflowsScanner(Scanner):
             try:
                 audits.extend(zizmor_run.run(Request((one,), persona, job.remaining()), exe))
             except ScannerError as exc:
-                outcome.errors.append(f"{one.path}: {exc}")
-                outcome.failed_paths.add(one.path)
+                _failed(job, outcome, one.path, exc)
         return audits
 
     def describe(self, stats: Mapping[str, int], fileset: FileSet) -> list[str]:

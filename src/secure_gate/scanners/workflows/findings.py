@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from secure_gate.model import Confidence, Finding, Location, Severity
 from secure_gate.scanners.workflows.audits import info
@@ -13,6 +14,7 @@ SEVERITY = {"informational": Severity.INFO, "low": Severity.LOW, "medium": Sever
             "high": Severity.HIGH}
 CONFIDENCE = {"low": Confidence.LOW, "medium": Confidence.MEDIUM, "high": Confidence.HIGH}
 _MAX_RELATED = 3
+_MAX_JOBS = 10
 
 
 def _column(lines: Sequence[str], row: int, byte_column: int) -> int | None:
@@ -68,12 +70,29 @@ def fold_default_permissions(audits: Sequence[Audit]) -> tuple[list[Audit], int]
     """One finding for a workflow without ``permissions:``, not one more per job.
 
     zizmor reports the workflow-level gap (an empty route) and then each job that inherits
-    it with the same annotation; one top-level block fixes them all. Returns the audits
-    kept and how many were folded into their workflow's finding.
+    it with the same annotation; one top-level block fixes them all. The workflow's finding
+    names the jobs. Returns the audits kept and how many were folded into their workflow's.
     """
-    top = {(a.primary.path, a.primary.annotation) for a in audits
-           if a.ident == "excessive-permissions" and not a.primary.route}
-    kept = [a for a in audits if not (
-        a.ident == "excessive-permissions" and a.primary.route
-        and (a.primary.path, a.primary.annotation) in top)]
-    return kept, len(audits) - len(kept)
+    def key(audit: Audit) -> tuple[str, str]:
+        return audit.primary.path, audit.primary.annotation
+
+    top = {key(a) for a in audits if a.ident == "excessive-permissions" and not a.primary.route}
+    jobs: dict[tuple[str, str], list[str]] = {}
+    kept: list[Audit] = []
+    for audit in audits:
+        if audit.ident == "excessive-permissions" and audit.primary.route and key(audit) in top:
+            jobs.setdefault(key(audit), []).append(audit.primary.route[-1][:100])
+        else:
+            kept.append(audit)
+    out = []
+    for audit in kept:
+        names = jobs.get(key(audit)) if not audit.primary.route else None
+        if names and audit.ident == "excessive-permissions":
+            listed = ", ".join(f"`{n}`" for n in names[:_MAX_JOBS])
+            more = f" and {len(names) - _MAX_JOBS} more" if len(names) > _MAX_JOBS else ""
+            primary = replace(audit.primary, annotation=f"{audit.primary.annotation}; job(s) "
+                              f"{listed}{more} inherit it")
+            audit = replace(audit, spans=tuple(primary if s is audit.primary else s
+                                               for s in audit.spans))
+        out.append(audit)
+    return out, len(audits) - len(kept)

@@ -79,7 +79,7 @@ def environment(request: Request) -> dict[str, str]:
 
 def _clean(text: str, files: Sequence[Staged]) -> str:
     """zizmor's error text with staged names turned back into repository paths."""
-    text = _ANSI.sub("", text)
+    text = _ANSI.sub("", text).split("Stack backtrace:", 1)[0]  # Rust's, for zizmor's devs
     for staged in sorted(files, key=lambda f: -len(f.relative)):
         text = text.replace(staged.relative, staged.path)
     lines = [line.strip() for line in text.splitlines()
