@@ -17,7 +17,7 @@ import secure_gate
 from tests import secrets_corpus as fake
 from tests.container.podman import IMAGE_TAG, Podman, missing_tools
 from tests.github.fake_github import State, serve
-from tests.github.runner import fake_token, parse_file_command, pr_event
+from tests.github.runner import BASE_PLACEHOLDER, fake_token, parse_file_command, pr_event
 from tests.github.test_main import unexpected
 from tests.report.workflow_commands import Stream, read
 
@@ -113,6 +113,10 @@ def make_step(tmp_path: Path, event: dict[str, Any]) -> Step:
     (step.commands / "set_output_1").write_text("")
     (step.commands / "step_summary_1").write_text("")
     (tmp_path / "workflow").mkdir()
+    # A PR's base is a real commit of the clone, as on GitHub (the policy is read from it).
+    pull = event.get("pull_request")
+    if isinstance(pull, dict) and pull.get("base", {}).get("sha") == BASE_PLACEHOLDER:
+        event = {**event, "pull_request": {**pull, "base": {**pull["base"], "sha": step.sha}}}
     (tmp_path / "workflow" / "event.json").write_text(json.dumps(event))
     (tmp_path / "home").mkdir()
     for folder in (step.workspace, step.commands, tmp_path / "workflow", tmp_path / "home"):

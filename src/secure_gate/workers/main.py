@@ -45,6 +45,9 @@ def _rss_kb() -> int:
     return 0
 
 
+PARENT_ENV = "SECURE_GATE_WORKER_PARENT"
+
+
 def _die_with_parent() -> None:
     """Ask Linux to SIGKILL this worker when the gate that started it dies, however it dies
     (even SIGKILL, which leaves the gate no chance to kill its workers itself)."""
@@ -56,7 +59,10 @@ def _die_with_parent() -> None:
         libc.prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0)
     except (OSError, AttributeError):
         return  # not Linux: the gate's own SIGTERM/SIGINT handling still kills workers
-    if os.getppid() == 1:  # the gate died before the request above was made
+    # The gate died before the request above was made: this worker was re-parented. The gate
+    # says its own pid (in a container it may itself be pid 1, so "parent is 1" proves nothing).
+    expected = os.environ.get(PARENT_ENV, "")
+    if expected.isdigit() and os.getppid() != int(expected):
         os._exit(1)
 
 

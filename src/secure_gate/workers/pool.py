@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import IO, Any, cast
 
 from secure_gate import _subprocess
+from secure_gate.workers.main import PARENT_ENV
 
 # A worker past this resident size is replaced after its batch (bandit alone imports in about
 # 45 MB and grows with the largest files it has parsed; detect-secrets stays near 36 MB).
@@ -71,7 +72,7 @@ class _Worker:
             [*worker_command(), *(["--preload", preload] if preload else [])],
             cwd=_subprocess.NEUTRAL_CWD,
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            env=_subprocess.tool_env(), start_new_session=True)
+            env=_subprocess.tool_env({PARENT_ENV: str(os.getpid())}), start_new_session=True)
         with _LIVE_LOCK:
             _LIVE.add(self)
         self.stderr_tail: deque[bytes] = deque(maxlen=40)
