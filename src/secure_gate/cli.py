@@ -82,6 +82,21 @@ def add_scan_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--cache-dir", metavar="DIR", help="where cached results live")
 
 
+def _add_colour(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--color", choices=("auto", "always", "never"), default="auto",
+                        help="colour the text output (default: auto, honouring NO_COLOR)")
+
+
+def _shard(value: str) -> tuple[int, int]:
+    from secure_gate.shards import Shard
+
+    try:
+        shard = Shard.parse(value)
+    except UsageError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return shard.index, shard.count
+
+
 def _flag_dest(flag_name: str) -> str:
     return "flag_" + flag_name.replace("-", "_")
 
@@ -98,8 +113,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     for fmt in FORMATS.values():
         scan.add_argument(fmt.flag, metavar="FILE", help=fmt.help, dest=f"format_{fmt.name}")
-    scan.add_argument("--color", choices=("auto", "always", "never"), default="auto",
-                      help="colour the text output (default: auto, honouring NO_COLOR)")
+    scan.add_argument("--shard", metavar="K/N", type=_shard,
+                      help="do only shard K of N of the work (a matrix leg); `merge` joins "
+                           "the legs' --json reports into one verdict")
+    _add_colour(scan)
+    merge = sub.add_parser("merge", help="one report and exit code from every shard's "
+                           "--json report (scan --shard K/N)")
+    merge.add_argument("reports", nargs="+", metavar="REPORT", help="the shards' JSON reports")
+    for fmt in FORMATS.values():
+        merge.add_argument(fmt.flag, metavar="FILE", help=fmt.help, dest=f"format_{fmt.name}")
+    _add_colour(merge)
     sub.add_parser("github", help="the GitHub Action's entry point (reads INPUT_* and "
                    "GITHUB_* from the environment)")
     hook = sub.add_parser("hook", help="terse output for git hooks (pre-commit passes the "
@@ -148,6 +171,7 @@ def scan_request(args: argparse.Namespace, root: Path) -> ScanRequest:
         scanner_options=flag_options(values, root),
         jobs=args.jobs,
         cache_dir=cache_location(args.no_cache, args.cache_dir),
+        shard=getattr(args, "shard", None),
     )
 
 
@@ -173,8 +197,22 @@ def run_scan(request: ScanRequest, pool: WorkerPool | None = None) -> Report:
 
 
 def _cmd_scan(args: argparse.Namespace) -> int:
+    wanted = _wanted_reports(args)
+    if args.shard is not None and "json" not in wanted:
+        raise UsageError("--shard needs --json FILE: the shard's report is what merge reads")
+    return _emit_reports(run_scan(scan_request(args, Path.cwd())), args, wanted)
+
+
+def _cmd_merge(args: argparse.Namespace) -> int:
+    from secure_gate import engine
+
+    wanted = _wanted_reports(args)
+    return _emit_reports(engine.merge(args.reports, Path.cwd()), args, wanted)
+
+
+def _wanted_reports(args: argparse.Namespace) -> dict[str, str]:
+    """The report files asked for, checked before any work is done."""
     from secure_gate.report import formats
-    from secure_gate.report.text import TextOptions, render_text
 
     wanted = {name: path for name in formats.FORMATS
               if (path := getattr(args, f"format_{name}")) is not None}
@@ -184,12 +222,19 @@ def _cmd_scan(args: argparse.Namespace) -> int:
     if len(to_stdout) > 1:
         raise UsageError(f"{' and '.join(to_stdout)} both name - (standard output): one "
                          "report at a time can go there")
-    report = run_scan(scan_request(args, Path.cwd()))
-    text_stream = sys.stderr if to_stdout else sys.stdout
+    return wanted
+
+
+def _emit_reports(report: Report, args: argparse.Namespace, wanted: dict[str, str]) -> int:
+    """The text report (on stderr when another report has stdout), then the files."""
+    from secure_gate.report import formats
+    from secure_gate.report.text import TextOptions, render_text
+
+    text_stream = sys.stderr if formats.STDOUT in wanted.values() else sys.stdout
     text_stream.write(render_text(report, TextOptions(colour=_use_colour(args.color,
                                                                          text_stream))))
     text_stream.flush()
-    for notice in formats.write(report, wanted, stdout=sys.stdout):
+    for notice in formats.write(report, dict(wanted), stdout=sys.stdout):
         print(f"secure-gate: {terminal(notice)}", file=sys.stderr)
     return report.exit_code
 
@@ -277,7 +322,7 @@ def _cmd_install_hooks(args: argparse.Namespace) -> int:
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "scan": _cmd_scan, "github": _cmd_github, "baseline": _cmd_baseline, "hook": _cmd_hook,
-    "install-hooks": _cmd_install_hooks,
+    "install-hooks": _cmd_install_hooks, "merge": _cmd_merge,
 }
 
 

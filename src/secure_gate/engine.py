@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
-from secure_gate import baseline, cache, config, diff, run, trusted
+from secure_gate import baseline, cache, config, diff, files, git, run, shards, trusted
 from secure_gate.config import Config
 from secure_gate.errors import UsageError
 from secure_gate.model import Report
+from secure_gate.policy import NewInfo
 from secure_gate.progress import Progress
 from secure_gate.request import ScanRequest
 from secure_gate.scanners import SCANNERS, scanner_class
@@ -95,6 +97,7 @@ def run_options(request: ScanRequest, policy: Config,
         commit=request.commit,
         listing=request.listing,
         diff_base=request.diff_base,
+        shard=request.shard,
         progress=progress,
         pool=pool,
     )
@@ -109,12 +112,71 @@ def scan(request: ScanRequest, *, progress: Progress | None = None,
     options = run_options(request, policy.config, policy.baseline, progress=progress,
                           pool=pool)
     collected = run.collect(policy.config, options)
-    if options.diff_base is None:
-        report = run.judge(policy.config, options, collected)
+    comparison = (diff.compare(policy.config, options, collected)
+                  if options.diff_base is not None else None)
+    report = _judge(policy, options, collected, comparison)
+    if request.shard is not None:
+        report = replace(report, shard=_payload(request, request.shard, policy, collected,
+                                                comparison).to_json())
+    return report
+
+
+def _judge(policy: trusted.TrustedPolicy, options: run.RunOptions, collected: run.Collected,
+           comparison: diff.Comparison | None,
+           new: Mapping[str, NewInfo] | None = None,
+           extra_notices: tuple[str, ...] = ()) -> Report:
+    if comparison is not None:
+        new, notices, lines = comparison.new, comparison.notices, comparison.changed_lines
     else:
-        comparison = diff.compare(policy.config, options, collected)
-        report = run.judge(policy.config, options, collected, new=comparison.new,
-                           notices=comparison.notices, changed_lines=comparison.changed_lines)
+        notices, lines = extra_notices, None
+    report = run.judge(policy.config, options, collected, new=new, notices=notices,
+                       changed_lines=lines)
     return replace(report, policy_source=policy.source, policy_changes=policy.changes,
                    policy_in_effect=policy.source.startswith("the working tree"),
                    notices=(*policy.notices, *report.notices))
+
+
+def _payload(request: ScanRequest, shard: tuple[int, int], policy: trusted.TrustedPolicy,
+             collected: run.Collected, comparison: diff.Comparison | None
+             ) -> shards.ShardPayload:
+    """What ``merge`` needs of this shard: its results before judging, and who it is."""
+    index, count = shard
+    return shards.ShardPayload(
+        shard=shards.Shard(index, count),
+        commit=git.resolve_commit(request.root, "HEAD") if collected.fileset.in_git else None,
+        listing=shards.listing_hash(collected.fileset.files, collected.fileset.stats),
+        policy=shards.policy_hash(policy.config, policy.baseline),
+        request=request.policy_inputs(),
+        results=collected.results, files=collected.fileset.stats,
+        new={k: (v.new, v.reason) for k, v in (comparison.new if comparison else {}).items()},
+        changed_lines=comparison.changed_lines if comparison else None,
+        notices=comparison.notices if comparison else ())
+
+
+def merge(paths: Sequence[str], root: Path) -> Report:
+    """One verdict from every shard's report: checked to be one scan of one commit, listing
+    and policy (else exit 3), the policy applied once, over all the findings."""
+    parts = [(path, shards.read(path)) for path in paths]
+    shards.check(parts)
+    payloads = [p for _, p in sorted(parts, key=lambda item: item[1].shard.index)]
+    recorded = payloads[0].request
+    request = ScanRequest(root=root, **{k: v for k, v in recorded.items()})
+    policy = load_policy(request)
+    if shards.policy_hash(policy.config, policy.baseline) != payloads[0].policy:
+        raise shards.ShardError("the policy here differs from the one the shards were judged "
+                                "by: merge in a checkout of the same commit, with the same "
+                                "inputs")
+    results = shards.merge_results(payloads)
+    fileset = files.FileSet(root, (), payloads[0].files, in_git=True)
+    collected = run.Collected(fileset, results)
+    options = run_options(request, policy.config, policy.baseline)
+    new = {k: NewInfo(*v) for p in payloads for k, v in p.new.items()}
+    lines: dict[str, frozenset[int]] | None = None
+    if any(p.changed_lines is not None for p in payloads):
+        lines = {}
+        for p in payloads:
+            lines.update(p.changed_lines or {})
+    comparison = (diff.Comparison(new, tuple(dict.fromkeys(n for p in payloads
+                                                         for n in p.notices)), lines or {})
+                  if request.diff_base is not None else None)
+    return _judge(policy, options, collected, comparison)

@@ -337,6 +337,9 @@ class Report:
     # Diff mode: each changed path and its added or changed lines (None: not a diff).
     changed_lines: Mapping[str, frozenset[int]] | None = field(default=None, compare=False,
                                                                hash=False)
+    # A matrix shard's own part, for ``secure-gate merge`` (secure_gate/shards.py); None
+    # outside ``scan --shard K/N``.
+    shard: Mapping[str, object] | None = field(default=None, compare=False, hash=False)
     # Where the policy was read from, and the change's own edits to it (diff mode).
     policy_source: str | None = None
     policy_changes: tuple[PolicyChange, ...] = ()

@@ -45,9 +45,18 @@ class ScanRequest:
     cache_dir: Path | None = None
     listing: tuple[str, ...] | None = None
     origin: Path | None = None
+    shard: tuple[int, int] | None = None  # (K, N): this run does shard K of N
     repository_url: str | None = None
     commit: str | None = None
     today: dt.date = field(default_factory=dt.date.today)
+
+    def policy_inputs(self) -> dict[str, object]:
+        """What decides the policy, recorded in a shard's report so that the merge judges by
+        the same policy (and can tell when it would not)."""
+        return {"config_file": self.config_file, "fail_on": self.fail_on,
+                "min_confidence": self.min_confidence, "diff_base": self.diff_base,
+                "baseline": self.baseline, "policy_from": self.policy_from,
+                "policy_base": self.policy_base}
 
     def workers(self) -> int:
         """How many worker processes (every core unless the request says)."""

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from secure_gate import __version__, cache, duplicates, filekinds, files, policy
+from secure_gate import __version__, cache, duplicates, filekinds, files, policy, shards
 from secure_gate.config import Config
 from secure_gate.errors import ScannerError
 from secure_gate.globs import GlobSet
@@ -42,6 +42,7 @@ class RunOptions:
     diff_base: str | None = None
     progress: Progress | None = None
     pool: WorkerPool | None = None  # workers already started (a hook); collect() closes it
+    shard: tuple[int, int] | None = None  # (K, N): only this shard's part of the work
 
 
 def selected_scanners(config: Config, chosen: Sequence[str] | None) -> list[str]:
@@ -149,7 +150,7 @@ def worker_kinds(names: Sequence[str]) -> dict[str, str]:
 
 def _scan_one(name: str, config: Config, options: RunOptions, fileset: files.FileSet,
               pool: WorkerPool, progress: Progress, classes: filekinds.Classifier,
-              lenient: frozenset[str]) -> ScannerResult:
+              lenient: frozenset[str], owned: frozenset[str] | None = None) -> ScannerResult:
     """One scanner over its share of the walk: cached files reused, the rest scanned."""
     scanner = get(name)
     settings = config.scanner(name)
@@ -157,6 +158,13 @@ def _scan_one(name: str, config: Config, options: RunOptions, fileset: files.Fil
     timeout = settings.timeout or scanner.default_timeout
     version = scanner.version()
     chosen = scanner.select(fileset, scanner_options)
+    if owned is not None and options.shard is not None:
+        if not scanner.per_file and options.shard[0] != 1:
+            # A repository-level scanner needs every file it reads at once: shard 1 runs it.
+            return ScannerResult(name, version, Status.SKIPPED,
+                                 f"runs in shard 1 of {options.shard[1]}", 0.0)
+        if scanner.per_file:
+            chosen = tuple(f for f in chosen if f.path in owned)
     skipped_here = 0
     if settings.exclude:
         own = GlobSet(settings.exclude)
@@ -230,9 +238,15 @@ def collect(config: Config, options: RunOptions) -> Collected:
         classes = filekinds.Classifier(config.paths)
         lenient = frozenset(c for c, p in config.classes.items() if p.parse_errors == "notice")
 
+        owned = None
+        if options.shard is not None:
+            index, count = options.shard
+            owned = frozenset(p for p, k in shards.assign(fileset.files, count).items()
+                              if k == index)
+
         def work(name: str) -> None:
             results[name] = _scan_one(name, config, options, fileset, pool, progress, classes,
-                                      lenient)
+                                      lenient, owned)
 
         threads = [threading.Thread(target=work, args=(name,), name=f"run-{name}", daemon=True)
                    for name in names]

@@ -26,7 +26,7 @@ FLOORS: tuple[tuple[str, ...], ...] = (
     ("secure_gate.scanners",),
     ("secure_gate.cache", "secure_gate.manifests", "secure_gate.advisories",
      "secure_gate.workers", "secure_gate.progress"),
-    ("secure_gate.files", "secure_gate.filekinds"),
+    ("secure_gate.files", "secure_gate.filekinds", "secure_gate.shards"),
     ("secure_gate.git", "secure_gate.report", "secure_gate.globs", "secure_gate.yamlnodes",
      "secure_gate.dockerfiles", "secure_gate.yamlbudget", "secure_gate.options"),
     ("secure_gate", "secure_gate.model", "secure_gate.redact", "secure_gate.errors",

@@ -86,6 +86,7 @@ def to_v1(report: Report) -> dict[str, Any]:
              "path": c.path, "line": c.line} for c in report.policy_changes],
         "notices": list(report.notices),
         "findings": [finding_v1(f) for f in report.findings],
+        **({"shard": dict(report.shard)} if report.shard is not None else {}),
     }
 
 
