@@ -8,6 +8,7 @@ import signal
 import sys
 import threading
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
@@ -98,6 +99,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     for fmt in FORMATS.values():
         scan.add_argument(fmt.flag, metavar="FILE", help=fmt.help, dest=f"format_{fmt.name}")
+    scan.add_argument("--show", choices=("blocking", "new", "all"),
+                      help="what the text and markdown reports list (default: config `show`, "
+                      "else all)")
     scan.add_argument("--color", choices=("auto", "always", "never"), default="auto",
                       help="colour the text output (default: auto, honouring NO_COLOR)")
     sub.add_parser("github", help="the GitHub Action's entry point (reads INPUT_* and "
@@ -185,6 +189,8 @@ def _cmd_scan(args: argparse.Namespace) -> int:
         raise UsageError(f"{' and '.join(to_stdout)} both name - (standard output): one "
                          "report at a time can go there")
     report = run_scan(scan_request(args, Path.cwd()))
+    if args.show:  # the flag wins over the config's `show:` for the text and markdown bodies
+        report = replace(report, show=args.show)
     text_stream = sys.stderr if to_stdout else sys.stdout
     text_stream.write(render_text(report, TextOptions(colour=_use_colour(args.color,
                                                                          text_stream))))
