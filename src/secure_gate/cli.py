@@ -155,12 +155,9 @@ def scan_request(args: argparse.Namespace, root: Path) -> ScanRequest:
     )
 
 
-# A report option given ``-`` writes that report to standard output (the text report then
-# goes to standard error).
-STDOUT = "-"
-
-
 def _writable(path: str | None, flag: str) -> None:
+    from secure_gate.report.formats import STDOUT  # the text report then goes to stderr
+
     if path is None or path == STDOUT:
         return
     parent = Path(path).resolve().parent
@@ -210,7 +207,7 @@ def _cmd_baseline(args: argparse.Namespace) -> int:
     """Write the current findings as a baseline; refuse when a scanner did not complete."""
     from secure_gate import baseline
     from secure_gate.model import Status
-    from secure_gate.report.formats import put
+    from secure_gate.report.formats import STDOUT, put
 
     _writable(args.output, "--output")
     report = run_scan(scan_request(args, Path.cwd()))
