@@ -8,6 +8,7 @@ import signal
 import sys
 import threading
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
@@ -82,6 +83,12 @@ def add_scan_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--cache-dir", metavar="DIR", help="where cached results live")
 
 
+def _add_show(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--show", choices=("blocking", "new", "all"),
+                        help="what the text and markdown reports list (default: config `show`, "
+                        "else all)")
+
+
 def _add_colour(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--color", choices=("auto", "always", "never"), default="auto",
                         help="colour the text output (default: auto, honouring NO_COLOR)")
@@ -116,12 +123,14 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("--shard", metavar="K/N", type=_shard,
                       help="do only shard K of N of the work (a matrix leg); `merge` joins "
                            "the legs' --json reports into one verdict")
+    _add_show(scan)
     _add_colour(scan)
     merge = sub.add_parser("merge", help="one report and exit code from every shard's "
                            "--json report (scan --shard K/N)")
     merge.add_argument("reports", nargs="+", metavar="REPORT", help="the shards' JSON reports")
     for fmt in FORMATS.values():
         merge.add_argument(fmt.flag, metavar="FILE", help=fmt.help, dest=f"format_{fmt.name}")
+    _add_show(merge)
     _add_colour(merge)
     sub.add_parser("github", help="the GitHub Action's entry point (reads INPUT_* and "
                    "GITHUB_* from the environment)")
@@ -175,12 +184,9 @@ def scan_request(args: argparse.Namespace, root: Path) -> ScanRequest:
     )
 
 
-# A report option given ``-`` writes that report to standard output (the text report then
-# goes to standard error).
-STDOUT = "-"
-
-
 def _writable(path: str | None, flag: str) -> None:
+    from secure_gate.report.formats import STDOUT  # the text report then goes to stderr
+
     if path is None or path == STDOUT:
         return
     parent = Path(path).resolve().parent
@@ -230,6 +236,8 @@ def _emit_reports(report: Report, args: argparse.Namespace, wanted: dict[str, st
     from secure_gate.report import formats
     from secure_gate.report.text import TextOptions, render_text
 
+    if args.show:  # the flag wins over the config's `show:` for the text and markdown bodies
+        report = replace(report, show=args.show)
     text_stream = sys.stderr if formats.STDOUT in wanted.values() else sys.stdout
     text_stream.write(render_text(report, TextOptions(colour=_use_colour(args.color,
                                                                          text_stream))))
@@ -249,7 +257,7 @@ def _cmd_baseline(args: argparse.Namespace) -> int:
     """Write the current findings as a baseline; refuse when a scanner did not complete."""
     from secure_gate import baseline
     from secure_gate.model import Status
-    from secure_gate.report.formats import put
+    from secure_gate.report.formats import STDOUT, put
 
     _writable(args.output, "--output")
     report = run_scan(scan_request(args, Path.cwd()))

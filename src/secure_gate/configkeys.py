@@ -58,6 +58,9 @@ TOP: dict[str, opt.Option] = {
     "baseline": opt.Option(_relative_path, None, "a baseline file written by `secure-gate "
                            "baseline`; findings recorded in it are suppressed",
                            "a relative path inside the repository"),
+    "show": opt.choice("all", "what the text and markdown reports list: `blocking`, `new` "
+                       "(blocking and new ones) or `all` (`--show` wins)",
+                       ("blocking", "new", "all")),
 }
 TABLES = ("scanners", "rules", "suppressions", "paths", "classes")
 TOP_KEYS = (*TOP, *TABLES)

@@ -344,6 +344,7 @@ class Report:
     policy_source: str | None = None
     policy_changes: tuple[PolicyChange, ...] = ()
     policy_in_effect: bool = False  # True when the change's own policy judged it (head)
+    show: str = "all"  # what the text and markdown bodies list: blocking, new or all
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "reasons", tuple(map(redact, self.reasons)))

@@ -302,5 +302,6 @@ def judge(config: Config, options: RunOptions, collected: Collected, *,
         commit=options.commit,
         diff_base=options.diff_base,
         changed_lines=changed_lines,
+        show=config.show,
     )
 

@@ -78,12 +78,13 @@ def test_a_hostile_report_is_safe_in_every_channel(shared_dir: Path) -> None:
 def test_every_channel_lists_the_same_findings_in_the_same_order() -> None:
     report = samples.hostile()
     order = [f.fingerprint for f in report.findings]
-    by_severity = [f.fingerprint for f in sorted(report.findings, key=lambda f: -f.severity)]
-    # Text and markdown group by severity, keeping the report's order inside each group.
+    by_section = [f.fingerprint for f in sorted(report.findings, key=lambda f: (
+        0 if f.blocking else 1 if f.new else 2, -f.severity))]
+    # Text and markdown list blocking, then new, then the rest by severity, keeping the
+    # report's order inside each section (no two hostile findings share a rule and folder).
     text = render_text(report)
-    at = {f.fingerprint: text.index(f"{'✗' if f.blocking else '·'} {location(f)}  ")
-          for f in report.findings}
-    assert sorted(order, key=at.__getitem__) == by_severity
+    at = {f.fingerprint: text.index(f" {location(f)}  ") for f in report.findings}
+    assert sorted(order, key=at.__getitem__) == by_section
     json_order = [f["fingerprint"] for f in json.loads(render_json(report))["findings"]]
     assert json_order == order
     for run in json.loads(render_sarif(report))["runs"]:  # one run per scanner

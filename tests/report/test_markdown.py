@@ -104,11 +104,16 @@ def test_findings_state_new_baselined_and_suppressed() -> None:
     assert "Compared with <code>origin/main</code>" in every
 
 
-def test_grouped_by_severity_in_the_same_order_as_the_text_report() -> None:
+def test_blocking_first_then_by_severity_as_the_text_report() -> None:
     report = samples.hostile()
     lines = [int(n) for n in re.findall(r"#L(\d+)\)", render_markdown(report))]
-    expected = sorted(report.findings, key=lambda f: -int(f.severity))  # stable: report order
-    assert lines == [f.location.line for f in expected]
+    by_line = {f.location.line: f for f in report.findings}
+    shown = [by_line[n] for n in lines]
+    assert len(set(lines)) == len(report.findings) == len(lines)  # nothing grouped here
+    order = [0 if f.blocking else 1 if f.new else 2 for f in shown]
+    assert order == sorted(order)  # blocking, then new, then the rest
+    rest = [-int(f.severity) for f in shown if not f.blocking and not f.new]
+    assert rest == sorted(rest)
 
 
 @pytest.mark.parametrize(("url", "commit"), [
@@ -136,10 +141,12 @@ def _sizes(text: str) -> tuple[int, int]:
     return len(text.encode("utf-8")), len(text)
 
 
-def _big(count: int) -> Report:
+def _big(count: int, folder: str = "/{i}") -> Report:
+    """``count`` findings, each in a folder of its own (so none are grouped) by default."""
     severities = list(Severity)
     return samples.report([
-        samples.finding("bandit", f"B{i % 7}", severities[i % 5], f"pkg/ünï/{i}.py", i + 1,
+        samples.finding("bandit", f"B{i % 7}", severities[i % 5],
+                        f"pkg/ünï{folder.format(i=i)}/{i}.py", i + 1,
                         message="é" * 200, blocking=i % 13 == 0)
         for i in range(count)])
 
@@ -155,13 +162,12 @@ def test_cut_to_size_lowest_severity_first(options: MarkdownOptions) -> None:
     rendered = markdown_document(report, options)
     size, chars = _sizes(rendered.text)
     assert size <= options.max_bytes and chars <= (options.max_chars or chars)
-    shown = {int(m) for m in re.findall(r"<code>pkg/ünï/(\d+)\\\.py", rendered.text)}
+    shown = {int(m) for m in re.findall(r"<code>pkg/ünï/\d+/(\d+)\\\.py", rendered.text)}
     kept = len(shown)
     assert 0 < kept < len(report.findings)
     index = {f.location.path: i for i, f in enumerate(report.findings)}
-    assert {index[f"pkg/ünï/{n}.py"] for n in shown} == set(range(kept))  # a prefix
-    assert all(f"pkg/ünï/{i}.py" in {f"pkg/ünï/{n}.py" for n in shown}
-               for i in range(200) if i % 13 == 0)  # every blocking finding kept
+    assert {index[f"pkg/ünï/{n}/{n}.py"] for n in shown} == set(range(kept))  # a prefix
+    assert all(i in shown for i in range(200) if i % 13 == 0)  # every blocking finding kept
     left = report.findings[kept:]
     counts = ", ".join(f"{sum(1 for f in left if f.severity is s):,} {s.label}"
                        for s in sorted(Severity, reverse=True)
@@ -179,6 +185,15 @@ def test_the_step_summary_limit_holds_for_a_huge_report() -> None:
     assert len(rendered.text.encode("utf-8")) <= 1_000_000 < 1024 * 1024
     assert rendered.notices
 
+
+def test_repeated_findings_are_grouped_by_rule_and_folder() -> None:
+    # 6,000 findings of 7 rules in one folder: one entry per rule, severity and verdict.
+    rendered = markdown_document(_big(6_000, folder=""))
+    assert rendered.notices == ()
+    assert len(rendered.text.encode("utf-8")) < 100_000  # ungrouped: over 3 MB
+    assert "**6,000**" not in rendered.text and " more" in rendered.text
+    assert rendered.text.count("<code>pkg/ünï/</code>") == len(
+        {(f.rule, f.severity, f.blocking) for f in _big(6_000, folder="").findings})
 
 def test_a_head_too_big_for_the_limit_is_cut_at_a_line() -> None:
     report = replace(samples.every_severity(), notices=tuple("ü" * 900 for _ in range(50)))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import posixpath
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -39,6 +40,21 @@ def group(findings: Sequence[Finding]) -> list[Group]:
     for f in findings:
         key = (("pin", f.scanner, f.location.path, str(f.location.line)) if is_pin(f)
                else ("rule", f.scanner, f.rule))
+        groups.setdefault(key, []).append(f)
+    return [Group(tuple(members)) for members in groups.values()]
+
+
+def folder_of(finding: Finding) -> str:
+    """The folder of a finding's file (``.`` at the root)."""
+    return posixpath.dirname(finding.location.path) or "."
+
+
+def by_rule_and_folder(findings: Sequence[Finding]) -> list[Group]:
+    """Findings of one rule in one folder (same severity and verdict) as one group, in the
+    order of their first member: what the text and markdown reports list."""
+    groups: dict[tuple[object, ...], list[Finding]] = {}
+    for f in findings:
+        key = (f.scanner, f.rule, f.severity, f.blocking, f.new, folder_of(f))
         groups.setdefault(key, []).append(f)
     return [Group(tuple(members)) for members in groups.values()]
 

@@ -7,15 +7,15 @@ from dataclasses import dataclass
 
 from secure_gate.model import Finding, Report, Severity
 from secure_gate.report.escape import markdown, markdown_code, url_component
+from secure_gate.report.grouping import Group, folder_of
 from secure_gate.report.markdown_head import head
 from secure_gate.report.rendered import Rendered, plural
+from secure_gate.report.sections import LOCATIONS_SHOWN, Section, hidden_line, sections
 
 # Links are only made from a repository URL and commit of these plain shapes (the Action
 # builds them from GITHUB_SERVER_URL/GITHUB_REPOSITORY and GITHUB_SHA, never from input).
 _REPOSITORY_URL = re.compile(r"https://[A-Za-z0-9.-]+(?::[0-9]{1,5})?(?:/[A-Za-z0-9._-]+)+")
 _COMMIT = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
-_TITLES = {Severity.CRITICAL: "Critical", Severity.HIGH: "High", Severity.MEDIUM: "Medium",
-           Severity.LOW: "Low", Severity.INFO: "Info"}
 _CUT = "\n\n_The summary was cut here to fit its size limit._\n"
 
 
@@ -31,6 +31,7 @@ class MarkdownOptions:
     max_chars: int | None = None
     marker: str | None = None
     overflow_note: str | None = None
+    show: str | None = None  # blocking | new | all (None: the report's own, config `show:`)
 
 
 def render_markdown(report: Report, options: MarkdownOptions | None = None) -> str:
@@ -45,13 +46,18 @@ def markdown_document(report: Report, options: MarkdownOptions | None = None) ->
     findings last) and the summary says how many were left out and of which severity.
     """
     opts = options or MarkdownOptions()
+    show = opts.show or report.show
+    listed, hidden = sections(report, show)
     top = (f"{opts.marker}\n\n" if opts.marker else "") + head(report)
+    if (line := hidden_line(report, show, hidden)) is not None:
+        top += f"_{markdown(line, limit=300)}_\n\n"
     link = link_base(report)
-    blocks = [_finding(f, link) for f in report.findings]
-    total = len(blocks)
+    entries = [(index, g, _group(g, link, section.severity is None))
+               for index, section in enumerate(listed) for g in section.groups]
+    total = len(entries)
 
     def compose(kept: int) -> str:
-        return top + _findings(report, blocks, kept) + _omitted(report, kept, opts)
+        return top + _findings(report, listed, entries[:kept]) + _omitted(entries[kept:], opts)
 
     text = compose(total)
     kept = total
@@ -67,7 +73,8 @@ def markdown_document(report: Report, options: MarkdownOptions | None = None) ->
         text = compose(kept)
     notices: list[str] = []
     if kept < total:
-        notices.append(f"markdown summary shortened: {plural(total - kept, 'finding')} "
+        left = sum(len(g.findings) for _, g, _ in entries[kept:])
+        notices.append(f"markdown summary shortened: {plural(left, 'finding')} "
                        "left out to fit its size limit")
     if not _fits(text, opts):
         text = _cut_hard(text, opts)
@@ -134,9 +141,10 @@ def _marks(finding: Finding) -> list[str]:
     return marks
 
 
-def _finding(finding: Finding, link: str | None) -> str:
+def _finding(finding: Finding, link: str | None, mixed: bool = False) -> str:
+    level = [f"**{finding.severity.label}**"] if mixed else []
     head_line = " · ".join([
-        *_marks(finding), where(finding, link),
+        *_marks(finding), *level, where(finding, link),
         f"{markdown(finding.scanner, limit=60)} {markdown_code(finding.rule, limit=120)} "
         f"{markdown(finding.title, limit=200)}",
     ])
@@ -148,24 +156,50 @@ def _finding(finding: Finding, link: str | None) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _findings(report: Report, blocks: list[str], kept: int) -> str:
-    """The first ``kept`` findings of the report's order, grouped by severity."""
+def _group(group: Group, link: str | None, mixed: bool) -> str:
+    """One finding as before; several of one rule in one folder as one entry with places."""
+    first = group.first
+    if len(group.findings) == 1:
+        return _finding(first, link, mixed)
+    level = [f"**{first.severity.label}**"] if mixed else []
+    count = len(group.findings)
+    head_line = " · ".join([
+        *(["**blocking**"] if first.blocking else []), *level,
+        f"{markdown(first.scanner, limit=60)} {markdown_code(first.rule, limit=120)} "
+        f"{markdown(first.title, limit=200)}",
+        f"**{count:,}** in {markdown_code(folder_of(first) + '/', limit=200)}"])
+    places = []
+    for member in group.findings[:LOCATIONS_SHOWN]:
+        marks = [m for m in _marks(member) if m != "**blocking**"]
+        places.append(where(member, link) + (f" ({'; '.join(marks)})" if marks else ""))
+    more = count - LOCATIONS_SHOWN
+    lines = [f"- {head_line}",
+             f"  - {markdown(first.message, limit=1000)} (confidence {first.confidence.label})",
+             "  - " + ", ".join(places) + (f" and {more:,} more" if more > 0 else "")]
+    if first.fix:
+        lines.append(f"  - Fix: {markdown(first.fix, limit=500)}")
+    return "\n".join(lines) + "\n"
+
+
+def _findings(report: Report, listed: list[Section],
+              kept: list[tuple[int, Group, str]]) -> str:
+    """The kept entries under their sections (blocking, new, then by severity)."""
     if not report.findings:
         return "### Findings\n\nNo findings.\n"
-    shown = list(zip(report.findings[:kept], blocks[:kept], strict=True))
     out = [f"### Findings ({len(report.findings):,})\n"]
-    for severity in sorted(Severity, reverse=True):
-        group = [block for f, block in shown if f.severity is severity]
-        if not group:
+    for index, section in enumerate(listed):
+        mine = [(g, block) for i, g, block in kept if i == index]
+        if not mine:
             continue
-        count = sum(1 for f in report.findings if f.severity is severity)
-        extra = f", {len(group):,} shown" if len(group) < count else ""
-        out.append(f"\n#### {_TITLES[severity]} ({count:,}{extra})\n\n" + "".join(group))
+        shown = sum(len(g.findings) for g, _ in mine)
+        extra = f", {shown:,} shown" if shown < section.count else ""
+        out.append(f"\n#### {section.title} ({section.count:,}{extra})\n\n"
+                   + "".join(block for _, block in mine))
     return "".join(out)
 
 
-def _omitted(report: Report, kept: int, opts: MarkdownOptions) -> str:
-    left = report.findings[kept:]
+def _omitted(left_out: list[tuple[int, Group, str]], opts: MarkdownOptions) -> str:
+    left = [f for _, g, _ in left_out for f in g.findings]
     if not left:
         return ""
     counts = [f"{sum(1 for f in left if f.severity is s):,} {s.label}"

@@ -1,4 +1,4 @@
-"""Human text for a terminal: findings grouped by severity, then scanners, then the verdict."""
+"""Human text for a terminal: verdict, blocking and new findings first, scanners, verdict."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from secure_gate.model import Finding, Report, Severity, Status
 from secure_gate.report import policy_changes
 from secure_gate.report.escape import terminal
+from secure_gate.report.grouping import Group, folder_of
+from secure_gate.report.sections import LOCATIONS_SHOWN, hidden_line, scanner_counts, sections
 
 _COLOURS = {
     Severity.CRITICAL: "\x1b[1;31m", Severity.HIGH: "\x1b[31m", Severity.MEDIUM: "\x1b[33m",
@@ -23,6 +25,7 @@ class TextOptions:
     """How to draw: colour (decided by the caller from the terminal and NO_COLOR)."""
 
     colour: bool = False
+    show: str | None = None  # blocking | new | all (None: the report's own, config `show:`)
 
 
 def _paint(text: str, code: str, opts: TextOptions) -> str:
@@ -58,23 +61,51 @@ def _marks(finding: Finding) -> str:
     return f" [{'; '.join(marks)}]" if marks else ""
 
 
+def _single(f: Finding, in_mixed: bool) -> list[str]:
+    sign = "✗" if f.blocking else "·"
+    level = f"{f.severity.label} " if in_mixed else ""
+    lines = [f"  {sign} {level}{location(f)}  {terminal(f.scanner)} {terminal(f.rule)}"
+             f"  {terminal(f.message)} (confidence {f.confidence.label}){_marks(f)}"]
+    if f.fix:
+        lines.append(f"      fix: {terminal(f.fix)}")
+    return lines
+
+
+def _group(group: Group, in_mixed: bool) -> list[str]:
+    if len(group.findings) == 1:
+        return _single(group.first, in_mixed)
+    f = group.first
+    sign = "✗" if f.blocking else "·"
+    level = f"{f.severity.label} " if in_mixed else ""
+    lines = [f"  {sign} {level}{terminal(f.scanner)} {terminal(f.rule)} x{len(group.findings)}"
+             f" in {terminal(folder_of(f))}/  {terminal(f.message)}"
+             f" (confidence {f.confidence.label})"]
+    lines += [f"      {location(m)}{_marks(m)}" for m in group.findings[:LOCATIONS_SHOWN]]
+    if len(group.findings) > LOCATIONS_SHOWN:
+        lines.append(f"      ... and {len(group.findings) - LOCATIONS_SHOWN} more")
+    if f.fix:
+        lines.append(f"      fix: {terminal(f.fix)}")
+    return lines
+
+
 def render_text(report: Report, opts: TextOptions | None = None) -> str:
-    """The report as terminal text; the last line is the one-line verdict."""
+    """The report as terminal text: the verdict and counts first, blocking and new findings
+    before the rest (repeated ones grouped by rule and folder), and the verdict again last."""
     opts = opts or TextOptions()
-    lines: list[str] = []
-    for severity in sorted(Severity, reverse=True):
-        group = [f for f in report.findings if f.severity is severity]
-        if not group:
-            continue
-        header = f"{severity.label.upper()} ({len(group)})"
-        lines.append(_paint(header, _COLOURS[severity], opts))
-        for f in group:
-            sign = "✗" if f.blocking else "·"
-            lines.append(f"  {sign} {location(f)}  {terminal(f.scanner)} {terminal(f.rule)}"
-                         f"  {terminal(f.message)}"
-                         f" (confidence {f.confidence.label}){_marks(f)}")
-            if f.fix:
-                lines.append(f"      fix: {terminal(f.fix)}")
+    show = opts.show or report.show
+    listed, hidden = sections(report, show)
+    blocking = sum(1 for f in report.findings if f.blocking)
+    lines = [verdict_line(report, opts),
+             f"Findings: {len(report.findings)} ({blocking} blocking): {scanner_counts(report)}"]
+    if (line := hidden_line(report, show, hidden)) is not None:
+        lines.append(terminal(line))
+    lines.append("")
+    for section in listed:
+        header = f"{section.title.upper()} ({section.count})"
+        colour = _COLOURS[section.severity] if section.severity is not None else _RED
+        lines.append(_paint(header, colour, opts))
+        for group in section.groups:
+            lines += _group(group, section.severity is None)
         lines.append("")
     if not report.findings:
         lines.append("No findings.")

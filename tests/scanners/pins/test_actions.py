@@ -63,6 +63,8 @@ WORKFLOWS = [
      [("unpinned-pip-install", 6)]),
     ("run pip3 download", job("- run: pip3 download -d dl requests==2.32.3 flask"),
      [("unpinned-pip-install", 6)]),
+    ("run install of a downloaded folder", job("- run: pip download -d dl requests==2.32.3",
+                                               "- run: pip install dl/*"), []),
     ("run block pip", job("- run: |", "    echo hi", "    python -m pip install -U pip",
                           "    pip install -r requirements.txt"),
      [("unpinned-pip-install", 8)]),
@@ -88,6 +90,13 @@ WORKFLOWS = [
                          ids=[c[0] for c in WORKFLOWS])
 def test_workflows(text: str, expected: list[tuple[str, int]]) -> None:
     assert found(text) == expected
+
+
+def test_a_downloaded_folder_is_known_only_in_its_own_job() -> None:
+    text = ("on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n"
+            "      - run: pip download -d dl requests==2.32.3\n"
+            "  b:\n    runs-on: ubuntu-latest\n    steps:\n      - run: pip install dl/*\n")
+    assert found(text) == [("unpinned-pip-install", 10)]
 
 
 ANCHORS = """\

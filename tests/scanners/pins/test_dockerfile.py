@@ -73,6 +73,16 @@ CASES = [
     ("RUN pip wheel", "FROM scratch AS build\nRUN pip wheel --no-cache-dir --wheel-dir /wheels "
      "-r requirements.txt apprise uwsgi\nFROM scratch\nCOPY --from=build /wheels /wheels\n"
      "RUN pip install --no-deps /wheels/*\n", [(PIP, 2, "high"), (PIP, 2, "high")]),
+    # The findings belong on the pip wheel line, not on the install of what it built.
+    ("install of pip wheel's output", "FROM scratch AS build\nRUN pip wheel --wheel-dir=/wheels/ "
+     "-r requirements.txt apprise\nFROM scratch\nCOPY --from=build /wheels /wheels\n"
+     "RUN pip install /wheels/* && pip install /wheels/app-1.0.tar.gz\n", [(PIP, 2, "high")]),
+    ("install of a --no-deps wheel folder", "FROM scratch\nRUN pip wheel --no-deps -w /w .\n"
+     "RUN pip install /w/*\n", [(PIP, 3, "high")]),
+    ("install of a folder nothing filled", "FROM scratch\nRUN pip wheel -w /w flask==3.0.3\n"
+     "RUN pip install /other/*\n", [(PIP, 3, "high")]),
+    ("a folder, not its files", "FROM scratch\nRUN pip download -d /d flask==3.0.3\n"
+     "RUN pip install /d\n", [(PIP, 3, "high")]),
     ("RUN python -m pip download", "FROM scratch\nRUN python3 -m pip download -d /d flask\n",
      [(PIP, 2, "high")]),
     ("RUN require-hashes", "FROM scratch\nRUN pip install --require-hashes -r r.txt\n", []),

@@ -146,12 +146,13 @@ def _run(doc: _Doc, step: Node, scope: Scope, default_shell: str | None) -> None
 
 def _steps(doc: _Doc, steps: Node | None, env: dict[str, str | None],
            matrix: Mapping[str, Sequence[Value]], shell: str | None) -> None:
+    fetched: set[str] = set()  # one job's steps share a file system
     for step in y.sequence(steps):
         if not isinstance(step, MappingNode):
             continue
         _uses(doc, y.get(step, "uses"), "step")
         if y.get(step, "run") is not None:
-            scope = Scope({**env, **_literal_env(y.get(step, "env"))}, matrix)
+            scope = Scope({**env, **_literal_env(y.get(step, "env"))}, matrix, fetched)
             _run(doc, step, scope, shell)
 
 

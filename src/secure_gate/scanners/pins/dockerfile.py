@@ -26,6 +26,7 @@ class _State:
     stages: dict[str, dict[str, str | None]] = field(default_factory=dict)
     variables: dict[str, str | None] | None = None  # None until the first FROM
     findings: list[Finding] = field(default_factory=list)
+    fetched: set[str] = field(default_factory=set)  # pip wheel/download output folders
 
 
 def _assignments(instruction: Instruction) -> list[tuple[str, str | None]]:
@@ -184,7 +185,7 @@ def check(path: str, text: str) -> list[Finding]:
         if keyword in ("ARG", "ENV"):
             _assign(state, instruction)
             continue
-        scope = Scope(state.variables or {})
+        scope = Scope(state.variables or {}, fetched=state.fetched)
         if keyword == "RUN":
             _run(state, instruction, scope)
         elif keyword == "COPY":

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 # More combinations than this (a matrix of matrices) is not worth guessing at.
 _LIMIT = 64
@@ -28,10 +28,15 @@ class Value:
 
 @dataclass(frozen=True, slots=True)
 class Scope:
-    """Known variables (None: declared without a value) and a job's literal matrix."""
+    """Known variables (None: declared without a value) and a job's literal matrix.
+
+    ``fetched`` collects the folders that earlier ``pip wheel -w``/``pip download -d`` commands
+    of the same Dockerfile or job filled (shared, so later commands see them).
+    """
 
     variables: Mapping[str, str | None]
     matrix: Mapping[str, Sequence[Value]] | None = None
+    fetched: set[str] = field(default_factory=set, compare=False)
 
     def _lookup(self, match: re.Match[str]) -> list[Value] | None:
         if match.group("expr") is not None:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import posixpath
 import re
 from dataclasses import dataclass, field, replace
 
 from secure_gate.manifests.requirements import exact_version, parse_line
 from secure_gate.model import Confidence
-from secure_gate.scanners.pins.expand import Scope
+from secure_gate.scanners.pins.expand import Scope, has_reference
 from secure_gate.scanners.pins.shell import Word, commands
 
 _PIP = re.compile(r"pip(?:\d+(?:\.\d+)*)?(?:\.exe)?", re.IGNORECASE)
@@ -38,6 +39,8 @@ _INSTALL_VALUES = frozenset({
 # wheel built or a file downloaded in one stage as for what a later stage installs from it.
 # The verb says what each does in messages. (uv pip has only install among these.)
 _FETCHING = {"install": "installs", "wheel": "builds wheels of", "download": "downloads"}
+_OUTPUT_DIR = frozenset({"-w", "--wheel-dir", "-d", "--dest", "--destination-dir"})
+_ARTIFACT = re.compile(r"[^/]*[*?\[][^/]*|[^/]+\.(?:whl|tar\.gz|zip)", re.IGNORECASE)
 _SHORT_WITH_VALUE = frozenset(o for o in _INSTALL_VALUES if len(o) == 2)
 _COMMIT = re.compile(r"@[0-9a-fA-F]{40}(?:[#&]|$)")
 _URL_HASH = re.compile(r"[#&](?:sha256|sha384|sha512)=[0-9a-fA-F]+")
@@ -54,6 +57,7 @@ class Install:
     no_deps: bool = False
     no_index: bool = False
     remote_links: bool = False
+    output_dir: str | None = None  # where pip wheel/download puts what it fetched
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,6 +153,8 @@ def parse(command: list[Word]) -> Install | None:
             index += 1
         elif flag in _EDITABLE and value is not None:
             install.editables.append(Word(value, word.start + len(flag) + 1, word.dynamic))
+        if flag in _OUTPUT_DIR and install.command != "install" and value:
+            install.output_dir = value
         install.require_hashes |= flag == "--require-hashes"
         install.no_deps |= flag == "--no-deps"
         install.no_index |= flag == "--no-index"
@@ -158,7 +164,19 @@ def parse(command: list[Word]) -> Install | None:
     return install
 
 
-def _check_spec(spec: str, install: Install, editable: bool) -> tuple[str, str] | None:
+def _folder(path: str) -> str:
+    return posixpath.normpath(path.replace("\\", "/")) if path else path
+
+
+def _from_fetched(target: str, fetched: set[str]) -> bool:
+    """``/wheels/*`` or ``/wheels/app-1.0.whl`` where an earlier ``pip wheel -w /wheels`` (or
+    ``pip download -d``) of this file put them: its own packages were checked there."""
+    folder, _, name = target.replace("\\", "/").rpartition("/")
+    return bool(folder) and _folder(folder) in fetched and _ARTIFACT.fullmatch(name) is not None
+
+
+def _check_spec(spec: str, install: Install, editable: bool,
+                fetched: set[str] | None = None) -> tuple[str, str] | None:
     """(message, fix) when ``spec`` is not pinned, None when it is."""
     parsed = parse_line(spec, "<command line>", 1, 1)
     if parsed is None:
@@ -184,6 +202,8 @@ def _check_spec(spec: str, install: Install, editable: bool) -> tuple[str, str] 
                 f"{parsed.target}#sha256=<digest>")
     if parsed.kind == "local":
         target = parsed.target or spec
+        if not editable and _from_fetched(target, fetched or set()):
+            return None
         if install.no_deps or (not editable and target.lower().endswith(".whl")):
             return None  # the code is in the build; a local wheel is Scorecard's exception too
         when = "at install time" if install.command == "install" else "when it runs"
@@ -208,6 +228,10 @@ def problems(install: Install, scope: Scope) -> list[Problem]:
     ``--require-hashes`` (pip then refuses anything unpinned or unhashed) and a ``--no-index``
     install from local files only satisfy the whole command.
     """
+    if install.output_dir and not has_reference(install.output_dir) and not install.no_deps:
+        # With its dependencies (no --no-deps) the folder holds everything a later install
+        # of its files needs; with --no-deps that install would resolve them from the index.
+        scope.fetched.add(_folder(install.output_dir))
     if install.require_hashes or (install.no_index and not install.remote_links):
         return []
     out: list[Problem] = []
@@ -227,7 +251,7 @@ def problems(install: Install, scope: Scope) -> list[Problem]:
                 # An unquoted variable splits into several arguments when the shell runs it.
                 specs = [p for v in values for p in v.text.split() if not p.startswith("-")]
             bad = [(spec, found) for spec in dict.fromkeys(specs)
-                   if (found := _check_spec(spec, install, editable)) is not None]
+                   if (found := _check_spec(spec, install, editable, scope.fetched)) is not None]
             if bad:
                 message, fix = bad[0][1]
                 if word.dynamic:
