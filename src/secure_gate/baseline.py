@@ -27,7 +27,7 @@ def render(findings: Iterable[Finding]) -> str:
     """The baseline for these findings (those a ledger suppresses are left out)."""
     entries: dict[str, dict[str, Any]] = {}
     for finding in findings:
-        if finding.suppression is not None and finding.suppression.kind == "ledger":
+        if finding.suppression is not None and finding.suppression.kind in ("ledger", "inline"):
             continue
         entry = entries.setdefault(finding.fingerprint, {
             "count": 0, "scanner": finding.scanner, "rule": finding.rule,

@@ -26,9 +26,11 @@ from typing import Any
 from secure_gate import __version__, git
 from secure_gate.errors import UsageError
 from secure_gate.files import RepoFile
-from secure_gate.model import Confidence, Finding, Location, Severity
+from secure_gate.model import Confidence, Finding, Location, Severity, Suppression
 
-CACHE_VERSION = "v2"  # v2: entries carry an HMAC (v1 entries are never read)
+# v2: entries carry an HMAC (v1 entries are never read); v3: findings an inline comment
+# suppresses are kept, marked (v2 entries lack them).
+CACHE_VERSION = "v3"
 MAX_BYTES = 256 * 1024 * 1024
 _PRUNE_EVERY_S = 6 * 3600
 
@@ -122,7 +124,9 @@ def _finding_to_json(f: Finding) -> dict[str, Any]:
             "severity": f.severity.label, "confidence": f.confidence.label,
             "location": [loc.path, loc.line, loc.end_line, loc.column, loc.end_column],
             "message": f.message, "evidence": f.evidence, "help_uri": f.help_uri,
-            "tags": list(f.tags), "aliases": list(f.aliases), "fix": f.fix}
+            "tags": list(f.tags), "aliases": list(f.aliases), "fix": f.fix,
+            "inline": f.suppression.reason if f.suppression is not None
+            and f.suppression.kind == "inline" else None}
 
 
 def _finding_from_json(d: Mapping[str, Any]) -> Finding:
@@ -132,7 +136,8 @@ def _finding_from_json(d: Mapping[str, Any]) -> Finding:
                    confidence=Confidence.parse(d["confidence"]),
                    location=Location(path, line, end_line, column, end_column),
                    message=d["message"], evidence=d["evidence"], help_uri=d["help_uri"],
-                   tags=tuple(d["tags"]), aliases=tuple(d["aliases"]), fix=d["fix"])
+                   tags=tuple(d["tags"]), aliases=tuple(d["aliases"]), fix=d["fix"],
+                   suppression=Suppression("inline", d["inline"]) if d.get("inline") else None)
 
 
 class ResultCache:

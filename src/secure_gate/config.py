@@ -265,7 +265,7 @@ def validate(raw: Mapping[str, Any], source: str | None) -> Config:
         paths=_paths(raw.get("paths", {}), fail),
         classes=_classes(raw.get("classes", {}), fail),
         new_inline_suppressions=get("new-inline-suppressions",
-                                    opt.choice("report", "", INLINE_CHOICES)),
+                                    keys.TOP["new-inline-suppressions"]),
     )
     return config
 

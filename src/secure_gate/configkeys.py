@@ -61,6 +61,11 @@ TOP: dict[str, opt.Option] = {
     "show": opt.choice("all", "what the text and markdown reports list: `blocking`, `new` "
                        "(blocking and new ones) or `all` (`--show` wins)",
                        ("blocking", "new", "all")),
+    "new-inline-suppressions": opt.choice(
+        "report", "an inline `# nosec` or `pragma: allowlist secret` the judged change adds "
+        "(diff mode): `allow` it silently, `report` it (listed as a new suppression) or "
+        "`block` (not honoured: the finding is judged as if the comment were not there)",
+        ("allow", "report", "block")),
 }
 TABLES = ("scanners", "rules", "suppressions", "paths", "classes")
 TOP_KEYS = (*TOP, *TABLES)

@@ -203,7 +203,11 @@ def compare(config: Config, options: run.RunOptions, collected: run.Collected) -
     moved = [f.replace(location=replace(f.location, path=back.get(f.location.path,
                                                                   f.location.path)))
              for f in base_findings]
-    available = Counter(f.fingerprint for f in assign_fingerprints(moved))
+    stamped = assign_fingerprints(moved)
+    available = Counter(f.fingerprint for f in stamped)
+    # Inline suppressions the base already had: any other one on a head finding is the change's.
+    inline_at_base = Counter(f.fingerprint for f in stamped
+                             if f.suppression is not None and f.suppression.kind == "inline")
     new: dict[str, NewInfo] = {}
     for finding in collected.findings:
         path = finding.location.path
@@ -228,5 +232,12 @@ def compare(config: Config, options: run.RunOptions, collected: run.Collected) -
             new[finding.fingerprint] = NewInfo(False, "present at the base")
         else:
             new[finding.fingerprint] = NewInfo(True, "not present at the base")
+        info = new[finding.fingerprint]
+        if finding.suppression is not None and finding.suppression.kind == "inline" \
+                and info.reason != "file unchanged since the base":
+            if inline_at_base[finding.fingerprint] > 0:
+                inline_at_base[finding.fingerprint] -= 1
+            else:
+                new[finding.fingerprint] = replace(info, new_suppression=True)
     return Comparison(new, tuple(notices),
                       {p: changed_lines.get(p, frozenset()) for p in changed})

@@ -37,6 +37,8 @@ class NewInfo:
 
     new: bool
     reason: str
+    # An inline suppression on the finding that the base did not have (the change added it).
+    new_suppression: bool = False
 
 
 def _ledger_matches(entry: LedgerEntry, finding: Finding) -> bool:
@@ -74,6 +76,7 @@ def evaluate(
     idioms: Counter[tuple[str, str]] = Counter()
     held: Counter[str] = Counter()
     out: list[Finding] = []
+    added: list[Finding] = []
     ordered = sorted(findings, key=lambda f: (f.location.path, f.location.line or 0,
                                               f.fingerprint))
     for finding in ordered:
@@ -88,8 +91,18 @@ def evaluate(
             continue
         if rule is not None and rule.severity is not None:
             finding = finding.replace(severity=rule.severity)
-        suppression = None
-        for entry in active:
+        info = (new or {}).get(finding.fingerprint)
+        # An inline comment (`# nosec`, `pragma: allowlist secret`) the tool honours; one the
+        # judged change adds is listed, and with new-inline-suppressions: block not honoured.
+        suppression = finding.suppression if finding.suppression is not None \
+            and finding.suppression.kind == "inline" else None
+        if suppression is not None and info is not None and info.new_suppression:
+            added.append(finding)
+            if config.new_inline_suppressions == "block":
+                suppression = None
+            elif config.new_inline_suppressions == "report":
+                suppression = Suppression("inline", f"added by this change: {suppression.reason}")
+        for entry in active if suppression is None else ():
             if _ledger_matches(entry, finding):
                 used[entry.index] += 1
                 owner = f"; owner {entry.owner}" if entry.owner else ""
@@ -99,7 +112,6 @@ def evaluate(
         if suppression is None and remaining[finding.fingerprint] > 0:
             remaining[finding.fingerprint] -= 1
             suppression = Suppression("baseline", "recorded in the baseline")
-        info = (new or {}).get(finding.fingerprint)
         finding = finding.replace(
             suppression=suppression,
             new=None if new is None else (info.new if info else True),
@@ -119,6 +131,7 @@ def evaluate(
     for rule_id, count in sorted(disabled.items()):
         notices.append(f"rule {rule_id} is disabled in the config: {count} finding(s) dropped")
     notices.extend(_class_notices(idioms, held, config))
+    notices.extend(_new_suppressions(added, config))
     out.sort(key=Finding.sort_key)
     return _decide(tuple(out), list(scanners), config, notices)
 
@@ -142,6 +155,20 @@ def _class_notices(idioms: Counter[tuple[str, str]], held: Counter[str],
                        "advisories block outside product code unless "
                        "`classes.<class>.block: true`")
     return notices
+
+
+def _new_suppressions(added: list[Finding], config: Config) -> list[str]:
+    """The inline suppressions the judged change adds, by place (every report shows notices)."""
+    if not added or config.new_inline_suppressions == "allow":
+        return []
+    places = ", ".join(f"{f.location.path}:{f.location.line or '?'} {f.scanner} {f.rule}"
+                       for f in added[:20]) + (f" and {len(added) - 20} more"
+                                               if len(added) > 20 else "")
+    effect = ("not honoured (new-inline-suppressions: block)"
+              if config.new_inline_suppressions == "block"
+              else "honoured (new-inline-suppressions: report)")
+    return [f"new suppressions: this change adds {len(added)} inline suppression(s), "
+            f"{effect}: {places}"]
 
 
 def _blocks(finding: Finding, config: Config) -> bool:

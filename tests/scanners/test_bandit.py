@@ -124,7 +124,10 @@ def test_nosec_is_honoured_and_counted(make_repo: Callable[..., Any],
                                        run_cli: Callable[..., Any]) -> None:
     repo = make_repo({"a.py": "import subprocess  # nosec\nexec('x')  # nosec B102\n"})
     result = run_cli(repo.root, "scan", "--scanners", "bandit")
-    assert result.json_report["findings"] == []
+    # Still reported (issue 16), as suppressed inline, never blocking.
+    assert sorted((f["line"], f["rule"], f["suppression"]["kind"], f["blocking"])
+                  for f in result.json_report["findings"]) == [(1, "B404", "inline", False),
+                                                         (2, "B102", "inline", False)]
     stats = result.json_report["scanners"][0]["stats"]
     assert (stats["nosec"], stats["skipped_tests"]) == (1, 1)
     assert "2 result(s) silenced by `# nosec`" in result.out

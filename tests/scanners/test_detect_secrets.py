@@ -107,7 +107,9 @@ def test_pragma_allowlist_is_honoured_and_counted(make_repo: Callable[..., Any],
     repo = make_repo({"a.py": f'T = "{fake.GITHUB_TOKEN}"  # pragma: allowlist secret\n'})
     result = run_cli(repo.root, "scan", "--scanners", "detect-secrets")
     assert result.code == 0
-    assert result.json_report["findings"] == []
+    # Still reported (issue 16), as suppressed inline, never blocking.
+    assert [(f["line"], f["suppression"]["kind"], f["blocking"])
+            for f in result.json_report["findings"]] == [(1, "inline", False)]
     assert scanner_entry(result.json_report)["stats"]["allowlist_pragmas"] == 1
 
 

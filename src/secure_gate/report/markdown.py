@@ -10,7 +10,13 @@ from secure_gate.report.escape import markdown, markdown_code, url_component
 from secure_gate.report.grouping import Group, folder_of
 from secure_gate.report.markdown_head import head
 from secure_gate.report.rendered import Rendered, plural
-from secure_gate.report.sections import LOCATIONS_SHOWN, Section, hidden_line, sections
+from secure_gate.report.sections import (
+    LOCATIONS_SHOWN,
+    Section,
+    hidden_line,
+    sections,
+    verdict_marks,
+)
 
 # Links are only made from a repository URL and commit of these plain shapes (the Action
 # builds them from GITHUB_SERVER_URL/GITHUB_REPOSITORY and GITHUB_SHA, never from input).
@@ -123,22 +129,8 @@ def where(finding: Finding, link: str | None, *, limit: int = 300) -> str:
 
 
 def _marks(finding: Finding) -> list[str]:
-    marks = ["**blocking**"] if finding.blocking else []
-    if finding.suppression is not None:
-        marks.append(f"suppressed by {markdown(finding.suppression.kind, limit=40)}: "
-                     f"{markdown(finding.suppression.reason, limit=300)}")
-    if finding.new is not None:
-        word = "new" if finding.new else "not new"
-        reason = f": {markdown(finding.new_reason, limit=300)}" if finding.new_reason else ""
-        marks.append(word + reason)
-    if finding.not_blocking:
-        marks.append(f"not blocking: {markdown(finding.not_blocking, limit=60)}")
-    elif finding.path_class != "product":
-        marks.append(f"in {markdown(finding.path_class, limit=40)}")
-    if (not finding.blocking and finding.suppression is None and finding.new is not False
-            and not finding.not_blocking):
-        marks.append("below threshold")
-    return marks
+    blocking = ["**blocking**"] if finding.blocking else []
+    return blocking + verdict_marks(finding, lambda text: markdown(text, limit=300))
 
 
 def _finding(finding: Finding, link: str | None, mixed: bool = False) -> str:

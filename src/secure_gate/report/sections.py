@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from secure_gate.model import Finding, Report, Severity
@@ -77,3 +78,22 @@ def scanner_counts(report: Report) -> str:
         parts.append(f"{result.name}{state} {len(found)}"
                      + (f" ({blocking} blocking)" if blocking else ""))
     return ", ".join(parts) if parts else "no scanner ran"
+
+
+def verdict_marks(finding: Finding, escape: Callable[[str], str]) -> list[str]:
+    """Why a finding does or does not block, each part escaped for the output format."""
+    marks = []
+    if finding.suppression is not None:
+        marks.append(f"suppressed by {escape(finding.suppression.kind)}: "
+                     f"{escape(finding.suppression.reason)}")
+    if finding.new is not None:
+        word = "new" if finding.new else "not new"
+        marks.append(f"{word}: {escape(finding.new_reason)}" if finding.new_reason else word)
+    if finding.not_blocking:
+        marks.append(f"not blocking: {escape(finding.not_blocking)}")
+    elif finding.path_class != "product":
+        marks.append(f"in {escape(finding.path_class)}")
+    if (not finding.blocking and finding.suppression is None and finding.new is not False
+            and not finding.not_blocking):
+        marks.append("below threshold")
+    return marks

@@ -8,7 +8,13 @@ from secure_gate.model import Finding, Report, Severity, Status
 from secure_gate.report import policy_changes
 from secure_gate.report.escape import terminal
 from secure_gate.report.grouping import Group, folder_of
-from secure_gate.report.sections import LOCATIONS_SHOWN, hidden_line, scanner_counts, sections
+from secure_gate.report.sections import (
+    LOCATIONS_SHOWN,
+    hidden_line,
+    scanner_counts,
+    sections,
+    verdict_marks,
+)
 
 _COLOURS = {
     Severity.CRITICAL: "\x1b[1;31m", Severity.HIGH: "\x1b[31m", Severity.MEDIUM: "\x1b[33m",
@@ -44,20 +50,7 @@ def location(finding: Finding) -> str:
 
 
 def _marks(finding: Finding) -> str:
-    marks = []
-    if finding.suppression is not None:
-        marks.append(f"suppressed by {finding.suppression.kind}: "
-                     f"{terminal(finding.suppression.reason)}")
-    if finding.new is not None:
-        word = "new" if finding.new else "not new"
-        marks.append(f"{word}: {terminal(finding.new_reason)}" if finding.new_reason else word)
-    if finding.not_blocking:
-        marks.append(f"not blocking: {terminal(finding.not_blocking)}")
-    elif finding.path_class != "product":
-        marks.append(f"in {terminal(finding.path_class)}")
-    if (not finding.blocking and finding.suppression is None and finding.new is not False
-            and not finding.not_blocking):
-        marks.append("below threshold")
+    marks = verdict_marks(finding, terminal)
     return f" [{'; '.join(marks)}]" if marks else ""
 
 

@@ -30,6 +30,8 @@ SQL = [
      [(2, "high")]),
     ("constant table name", 'def f(c):\n    c.execute(f"SELECT * FROM {TABLE} WHERE a = 1")\n',
      [(2, "low")]),
+    ("Django table name", 'def f(c, Page):\n    table = Page._meta.db_table\n'
+     '    c.execute(f"ALTER TABLE {table} ALTER COLUMN path TYPE text")\n', [(3, "low")]),
     ("quoted identifier",
      'def f(c, t):\n    c.execute("SELECT * FROM %s" % connection.ops.quote_name(t))\n',
      [(2, "low")]),
@@ -72,22 +74,27 @@ def test_sql_nosec_and_message() -> None:
 TEMPLATES_PY = [
     ("aiohttp autoescape off",
      "import aiohttp_jinja2\naiohttp_jinja2.setup(app, loader=l, autoescape=False)\n", [2]),
+    ("aiohttp setup imported by another name",
+     "from aiohttp_jinja2 import setup as setup_jinja\nsetup_jinja(app, autoescape=False)\n", [2]),
     ("aiohttp default", "import aiohttp_jinja2\naiohttp_jinja2.setup(app, loader=l)\n", []),
     ("aiohttp on", "import aiohttp_jinja2\naiohttp_jinja2.setup(app, autoescape=True)\n", []),
     ("other setup", "setup(app, autoescape=False)\n", []),
     ("jinja_env switched off", "app.jinja_env.autoescape = False\n", [1]),
-    ("Markup of a variable", "from markupsafe import Markup\ndef f(x):\n    return Markup(x)\n",
-     [3]),
-    ("flask.Markup of an f-string", "import flask\ndef f(x):\n"
-     "    return flask.Markup(f'<b>{x}</b>')\n", [3]),
-    ("mark_safe of a variable",
-     "from django.utils.safestring import mark_safe\ndef f(c):\n    return mark_safe(c.bio)\n",
-     [3]),
+    ("Markup of the request", "from markupsafe import Markup\ndef f(request):\n"
+     "    return Markup(request.args.get('name'))\n", [3]),
+    ("flask.Markup of an f-string of the request", "import flask\ndef f(request):\n"
+     "    name = request.form['name']\n    return flask.Markup(f'<b>{name}</b>')\n", [4]),
+    ("mark_safe of the request", "from django.utils.safestring import mark_safe\n"
+     "def f(request):\n    return mark_safe(request.GET['bio'])\n", [3]),
+    # Near misses: literals, escaped parts, variables of unknown origin (bandit B703/B704).
+    ("mark_safe of a variable", "def f(c):\n    return mark_safe(c.bio)\n", []),
     ("Markup of a literal", "def f():\n    return Markup('<br>')\n", []),
-    ("Markup of escaped parts", "def f(x):\n    return Markup(f'<b>{escape(x)}</b>')\n", []),
-    ("mark_safe of format_html",
-     "def f(x):\n    html = format_html('<b>{}</b>', x)\n    return mark_safe(html)\n", []),
+    ("Markup of escaped parts", "def f(request):\n"
+     "    return Markup(f'<b>{escape(request.args[\"x\"])}</b>')\n", []),
+    ("mark_safe of format_html", "def f(request):\n"
+     "    html = format_html('<b>{}</b>', request.GET['x'])\n    return mark_safe(html)\n", []),
     ("Markup.format", "def f(x):\n    return Markup('<b>{}</b>').format(x)\n", []),
+    ("repeated literal", "def f(depth):\n    return mark_safe('&nbsp;' * 4 * depth)\n", []),
 ]
 
 
@@ -97,6 +104,14 @@ def test_template_unescaped_in_python(source: str, expected: list[int]) -> None:
     hits = python_hits(templates_rule.check, source)
     assert sorted(h.line or 0 for h in hits) == expected
     assert all(h.confidence is Confidence.HIGH for h in hits)
+
+
+def test_safe_in_a_template_is_reported_at_low_confidence() -> None:
+    # A template cannot show where a value comes from: a lead, not a block.
+    (hit,) = templates_rule.check_template("<p>{{ comment.body|safe }}</p>")
+    assert hit.confidence is Confidence.LOW
+    (off,) = templates_rule.check_template("{% autoescape off %}{{ x }}{% endautoescape %}")
+    assert off.confidence is Confidence.HIGH
 
 
 @pytest.mark.parametrize(("text", "expected"), [

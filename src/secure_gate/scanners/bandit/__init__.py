@@ -9,7 +9,7 @@ from typing import Any, ClassVar
 
 from secure_gate.errors import ScannerError
 from secure_gate.files import FileSet, RepoFile
-from secure_gate.model import TEST_IDIOM, Confidence, Finding, Location, Severity
+from secure_gate.model import TEST_IDIOM, Confidence, Finding, Location, Severity, Suppression
 from secure_gate.options import Option
 from secure_gate.scanners import _shards
 from secure_gate.scanners.base import HookSpec, ScanJob, Scanner, ScanOutcome, package_version
@@ -81,6 +81,7 @@ def parse(
             tags.append(f"external/cwe/cwe-{int(cwe['id'])}")
         if test_id in TEST_IDIOMS:
             tags.append(TEST_IDIOM)
+        comment = result.get("secure_gate_nosec")
         outcome.findings.append(Finding.create(
             scanner=NAME,
             rule=test_id,
@@ -92,7 +93,8 @@ def parse(
             evidence=f"{test_id}\n{evidence}",
             help_uri=str(result.get("more_info") or "") or None,
             tags=tags,
-        ))
+        ).replace(suppression=None if not comment else Suppression(
+            "inline", f"`{comment}` on the line (bandit would not report it)")))
     return outcome
 
 

@@ -11,7 +11,7 @@ from secure_gate import options
 from secure_gate.errors import ScannerError
 from secure_gate.files import FileSet, RepoFile
 from secure_gate.globs import compile_glob
-from secure_gate.model import Confidence, Finding, Location, Severity
+from secure_gate.model import Confidence, Finding, Location, Severity, Suppression
 from secure_gate.options import Option
 from secure_gate.scanners import _shards, secrets_kinds
 from secure_gate.scanners.base import HookSpec, ScanJob, Scanner, ScanOutcome, package_version
@@ -82,7 +82,9 @@ def parse(document: Mapping[str, Any], resolve: Callable[[str], RepoFile | None]
                 evidence=f"{secret_type}\n{secret.get('hashed_secret', '')}",
                 help_uri=HELP_URI,
                 tags=("security", "secret", kind, "external/cwe/cwe-798"),
-            ))
+            ).replace(suppression=Suppression(
+                "inline", "`pragma: allowlist secret` on the line (detect-secrets would not "
+                "report it)") if secret.get("secure_gate_allowlisted") else None))
     benign = document.get("secure_gate", {}).get("benign", {})
     for name, counts in (benign.items() if isinstance(benign, dict) else ()):
         repo_file = resolve(str(name))

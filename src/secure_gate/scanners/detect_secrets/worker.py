@@ -37,7 +37,36 @@ def _configure(extra: tuple[str, ...], fast: bool) -> None:
     from secure_gate import yamlbudget
 
     yamlbudget.guard_detect_secrets(_YAML_SKIPPED)
+    # Findings an allowlist pragma covers are still produced, and marked by _mark_allowlisted:
+    # a change that adds `pragma: allowlist secret` next to a key must be seen doing so.
+    from detect_secrets.settings import get_filters, get_settings
+
+    get_settings().disable_filters(_ALLOWLIST)
+    get_filters.cache_clear()  # (cache_bust would reset the settings themselves)
     _CONFIGURED["args"] = key
+
+
+_ALLOWLIST = "detect_secrets.filters.allowlist.is_line_allowlisted"
+
+
+def _mark_allowlisted(document: dict[str, Any], root: str) -> None:
+    """Mark each result on a line detect-secrets' own allowlist filter would have dropped."""
+    from detect_secrets.filters.allowlist import is_line_allowlisted
+    from detect_secrets.util.code_snippet import get_code_snippet
+
+    for filename, found in document.get("results", {}).items():
+        try:
+            with open(os.path.join(root, filename), encoding="utf-8", errors="replace") as fh:
+                lines = fh.read().splitlines()
+        except OSError:
+            continue
+        for entry in found:
+            number = entry.get("line_number")
+            if not isinstance(number, int) or not 0 < number <= len(lines):
+                continue
+            if is_line_allowlisted(filename, lines[number - 1],
+                                   get_code_snippet(lines, number)):
+                entry["secure_gate_allowlisted"] = True
 
 
 def _lines(path: str) -> list[str]:
@@ -86,10 +115,9 @@ def _post_filter(collection: Any, root: str, counts: dict[str, dict[str, int]],
 
 def _own_pass(collection: Any, root: str, names: list[str], plugins: list[Any],
               exclude: list[re.Pattern[str]]) -> None:
-    """Add the gate's own detectors' matches to ``collection`` (raw lines, pragmas honoured)."""
+    """Add the gate's own detectors' matches to ``collection`` (raw lines; pragmas are marked
+    afterwards, like detect-secrets' own results)."""
     from detect_secrets.core.potential_secret import PotentialSecret
-    from detect_secrets.filters.allowlist import is_line_allowlisted
-    from detect_secrets.util.code_snippet import get_code_snippet
 
     prefixes = tuple({p for plugin in plugins for p in plugin.prefixes})
     for name in names:
@@ -103,8 +131,6 @@ def _own_pass(collection: Any, root: str, names: list[str], plugins: list[Any],
         lines = text.splitlines()
         for number, line in enumerate(lines, start=1):
             if not any(p in line for p in prefixes) or any(rx.search(line) for rx in exclude):
-                continue
-            if is_line_allowlisted(name, line, get_code_snippet(lines, number)):
                 continue
             for plugin in plugins:
                 for value in plugin.analyze_string(line):
@@ -167,6 +193,7 @@ def run(request: dict[str, Any]) -> dict[str, Any]:
             kind = marks.get((filename, entry.get("hashed_secret"), entry.get("line_number")))
             if kind:
                 entry["secure_gate_kind"] = kind
+    _mark_allowlisted(document, root)
     document["secure_gate"] = {"benign": counts, "yaml_over_budget": {
         os.path.relpath(path, root): why for path, why in _YAML_SKIPPED.items()}}
     return document

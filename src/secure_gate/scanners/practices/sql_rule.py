@@ -97,8 +97,9 @@ def _safe(node: ast.AST, values: Callable[[str], list[ast.AST]], depth: int = 0)
             return True
         given = values(node.id) if depth < 2 else []
         return bool(given) and all(_safe(v, values, depth + 1) for v in given)
-    if isinstance(node, ast.Attribute):
-        return node.attr.isupper()
+    if isinstance(node, ast.Attribute):  # a constant, or Django's own table names (_meta)
+        return node.attr.isupper() or node.attr == "db_table" or any(
+            isinstance(n, ast.Attribute) and n.attr == "_meta" for n in ast.walk(node))
     if isinstance(node, ast.Call):
         name = flow.callee_name(node)
         return name in SAFE_CALLS or (name == "join" and all(safe(a) for a in node.args))
