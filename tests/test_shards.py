@@ -192,3 +192,42 @@ def test_merge_in_diff_mode_keeps_new_and_old_apart(
     assert result.code == whole.code
     assert (Counter((f["fingerprint"], f["new"]) for f in document["findings"])
             == Counter((f["fingerprint"], f["new"]) for f in expected["findings"]))
+
+
+def test_the_action_legs_and_the_merge_job_give_one_verdict(
+        make_repo: Callable[..., Repo], tmp_path: Path) -> None:
+    from tests.github.runner import Runner
+    from tests.github.test_main import step
+
+    repo = sample_repo(make_repo)
+    inputs = {"scanners": "bandit,detect-secrets,pins", "comment": "never"}
+    whole = step(Runner(tmp_path / "whole", repo.root), {**inputs, "json-file": "whole.json"})
+    (repo.root / "shard-reports").mkdir()
+    for index in (1, 2):
+        leg = step(Runner(tmp_path / f"leg{index}", repo.root),
+                   {**inputs, "shard": f"{index}/2", "json-file": f"shard-reports/{index}.json"})
+        assert leg.code in (0, 1)
+    merged = step(Runner(tmp_path / "merged", repo.root),
+                  {**inputs, "merge": "shard-reports", "json-file": "merged.json"})
+    assert merged.code == whole.code == 1
+    expected = json.loads((repo.root / "whole.json").read_text())
+    document = json.loads((repo.root / "merged.json").read_text())
+    assert _fingerprints(document) == _fingerprints(expected)
+    assert merged.errors() == whole.errors()
+    assert merged.outputs["blocking"] == whole.outputs["blocking"]
+
+
+def test_the_action_refuses_a_shard_without_its_report_and_an_empty_merge(
+        make_repo: Callable[..., Repo], tmp_path: Path) -> None:
+    from tests.github.runner import Runner
+    from tests.github.test_main import step
+
+    repo = sample_repo(make_repo)
+    no_json = step(Runner(tmp_path / "a", repo.root), {"shard": "1/2"})
+    assert no_json.code == 2
+    assert any("needs 'json-file'" in a.data for a in no_json.log.annotations())
+    bad = step(Runner(tmp_path / "b", repo.root), {"shard": "3/2", "json-file": "x.json"})
+    assert bad.code == 2
+    (repo.root / "empty").mkdir()
+    empty = step(Runner(tmp_path / "c", repo.root), {"merge": "empty"})
+    assert empty.code == 2

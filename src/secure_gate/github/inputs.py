@@ -54,6 +54,8 @@ class Inputs:
     cache_dir: str | None = None
     no_cache: bool = False
     allow_empty: bool = False
+    shard: tuple[int, int] | None = None  # K/N: this matrix leg's part of the work
+    merge: str | None = None  # a folder of the legs' shard reports: judge them as one
     # Never shown: not in repr, so not in a traceback or a debug print either.
     github_token: str = field(default="", repr=False)
 
@@ -210,6 +212,27 @@ def _category(value: str) -> str | None:
         raise InputError("category", str(exc)) from None
 
 
+def _shard(value: str) -> tuple[int, int] | None:
+    if not value:
+        return None
+    from secure_gate.shards import Shard
+
+    try:
+        shard = Shard.parse(value)
+    except UsageError as exc:
+        raise InputError("shard", str(exc).removeprefix("--shard ")) from None
+    return shard.index, shard.count
+
+
+def _merge_folder(workspace: Path, value: str) -> str | None:
+    if not value:
+        return None
+    full = inside_workspace(workspace, value, "merge", must_exist=True)
+    if not full.is_dir():
+        raise InputError("merge", f"{value!r} is not a folder of shard reports")
+    return str(full)
+
+
 def parse_inputs(environ: Mapping[str, str], workspace: Path) -> Inputs:
     """Read and validate every input; the first bad one raises :class:`InputError`."""
     tag = raw(environ, "comment-tag") or "default"
@@ -241,5 +264,7 @@ def parse_inputs(environ: Mapping[str, str], workspace: Path) -> Inputs:
         cache_dir=_folder(workspace, raw(environ, "cache-dir"), "cache-dir"),
         no_cache=_bool(raw(environ, "no-cache"), "no-cache", False),
         allow_empty=_bool(raw(environ, "allow-empty"), "allow-empty", False),
+        shard=_shard(raw(environ, "shard")),
+        merge=_merge_folder(workspace, raw(environ, "merge")),
         github_token=raw(environ, "github-token"),
     )

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Protocol
 
+from secure_gate.errors import UsageError
 from secure_gate.github.context import Event, GitHubContext
 from secure_gate.github.inputs import Inputs
 from secure_gate.model import Report
@@ -58,13 +60,24 @@ def scan_request(inputs: Inputs, base: str | None, event: Event | None = None) -
         scanner_options=flag_options(inputs.flags, inputs.workspace, spelling="input '{}'"),
         jobs=inputs.jobs,
         cache_dir=cache_location(inputs.no_cache, inputs.cache_dir),
+        shard=inputs.shard,
     )
 
 
 def scan_report(ctx: GitHubContext, notifier: Notifier) -> Report:
-    """Build the request from the inputs and run the engine on the workspace."""
+    """Build the request from the inputs and run the engine on the workspace (or, with the
+    ``merge`` input, judge the matrix legs' shard reports as one)."""
     from secure_gate import engine
 
+    if ctx.inputs.merge is not None:
+        reports = sorted(str(p) for p in Path(ctx.inputs.merge).glob("*.json"))
+        if not reports:
+            raise UsageError(f"input 'merge': no shard report (*.json) in {ctx.inputs.merge}")
+        notifier.notice(f"merging {len(reports)} shard report(s) into one verdict")
+        return engine.merge(reports, ctx.workspace)
+    if ctx.inputs.shard is not None and ctx.inputs.json_file is None:
+        raise UsageError("input 'shard' needs 'json-file': the shard's report is what the "
+                         "merge job reads")
     request = scan_request(ctx.inputs, diff_base(ctx.inputs.diff_base, ctx.event, notifier),
                            ctx.event)
     return engine.scan(request)
