@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from secure_gate.scanners import secrets_kinds
+from secure_gate.scanners.detect_secrets import kinds as secrets_kinds
 from secure_gate.scanners.detect_secrets import worker as secrets_task
 from tests import secrets_corpus as fake
 
