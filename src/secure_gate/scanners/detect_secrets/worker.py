@@ -1,15 +1,15 @@
 """Run detect-secrets' own scan on a batch of files; answer what ``detect-secrets scan`` prints.
 
-With ``own_detectors`` the gate's detectors for newer credential formats
-(secure_gate/scanners/detect_secrets/plugins.py, written as detect-secrets plugins) run in a pass of
-their own over the raw lines, with detect-secrets' allowlist pragmas and ``exclude-lines``,
-after detect-secrets' scan: loaded into detect-secrets itself they would change what its
-other detectors report (it stops trying a file's other readings once one finds something).
-With ``benign_filters`` a generic detector's match that has a known-benign shape
-(secure_gate/scanners/detect_secrets/benign.py) is dropped here, where the value is at hand, and
-counted per file and rule under ``document["secure_gate"]["benign"]``; a ``Basic Auth
-Credentials`` match in a database or broker URL is marked ``credential-url``. The secret's
-value never leaves this process.
+With ``own_detectors`` the gate's detectors for newer credential formats (plugins.py beside
+this file, written as detect-secrets plugins) run in a pass of their own over the raw lines,
+honouring ``exclude-lines``, after detect-secrets' scan (allowlist pragmas are marked on
+their results like on detect-secrets' own): loaded into detect-secrets itself they would
+change what its other detectors report (it stops trying a file's other readings once one
+finds something). With ``benign_filters`` a generic detector's match that has a known-benign
+shape (benign.py) is dropped here, where the value is at hand, and counted per file and rule
+under ``document["secure_gate"]["benign"]``; a ``Basic Auth Credentials`` match in a
+database or broker URL is marked ``credential-url``. The secret's value never leaves this
+process.
 """
 
 from __future__ import annotations
