@@ -31,8 +31,8 @@ sys.path.insert(0, str(HERE))
 
 from equivalence import text_files  # noqa: E402
 
-from secure_gate.scanners import secrets_kinds  # noqa: E402
-from secure_gate.workers import secrets_task  # noqa: E402
+from secure_gate.scanners.detect_secrets import kinds as secrets_kinds  # noqa: E402
+from secure_gate.scanners.detect_secrets import worker as secrets_task  # noqa: E402
 
 Key = tuple[str, int, str, str]
 

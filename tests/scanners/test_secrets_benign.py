@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from secure_gate.scanners import secrets_benign, secrets_urls
+from secure_gate.scanners.detect_secrets import benign as secrets_benign
+from secure_gate.scanners.detect_secrets import urls as secrets_urls
 from tests import secrets_corpus as fake
 
 SHA = "4f1c2a9d8e7b6c5a4f3e2d1c0b9a8f7e6d5c4b3a"  # pragma: allowlist secret (a commit id)

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from secure_gate.scanners import secrets_kinds
+from secure_gate.scanners.detect_secrets import kinds as secrets_kinds
 from secure_gate.scanners.detect_secrets import worker as secrets_task
 from tests import secrets_corpus as fake
 
@@ -151,3 +151,15 @@ def test_without_our_additions_the_worker_is_detect_secrets(tmp_path: Path) -> N
     assert key(ours["results"]) - added <= key(raw["results"])
     assert len(key(raw["results"]) - (key(ours["results"]) - added)) == dropped > 0
     secrets_task._CONFIGURED.clear()
+
+
+def test_our_detectors_honour_the_allowlist_pragma_like_detect_secrets(
+        make_repo: Callable[..., Any], run_cli: Callable[..., Any]) -> None:
+    token = fake.MODERN["Hugging Face Token"]
+    repo = make_repo({"app.py": f'HF = "{token}"  # pragma: allowlist secret\n',
+                      "b.py": f'HF = "{token}"\n'})
+    result = run_cli(repo.root, *SCAN)
+    found = {f["path"]: f for f in result.json_report["findings"]
+             if f["rule"] == "Hugging Face Token"}
+    assert found["app.py"]["suppression"]["kind"] == "inline"
+    assert not found["app.py"]["blocking"] and found["b.py"]["blocking"]

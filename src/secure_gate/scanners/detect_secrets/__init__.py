@@ -13,8 +13,9 @@ from secure_gate.files import FileSet, RepoFile
 from secure_gate.globs import compile_glob
 from secure_gate.model import Confidence, Finding, Location, Severity, Suppression
 from secure_gate.options import Option
-from secure_gate.scanners import _shards, secrets_kinds
+from secure_gate.scanners import _shards
 from secure_gate.scanners.base import HookSpec, ScanJob, Scanner, ScanOutcome, package_version
+from secure_gate.scanners.detect_secrets import kinds as secrets_kinds
 
 NAME = "detect-secrets"
 HELP_URI = "https://github.com/Yelp/detect-secrets#viewing-results"
@@ -34,7 +35,7 @@ def _check_glob(value: str) -> None:
 
 
 def confidence_for(secret_type: str) -> Confidence:
-    """How much a detector's match is to be trusted, at the defaults (see secrets_kinds)."""
+    """How much a detector's match is to be trusted, at the defaults (see kinds.py)."""
     return secrets_kinds.confidence_for(secrets_kinds.kind_of(secret_type))
 
 

@@ -1,15 +1,15 @@
 """Run detect-secrets' own scan on a batch of files; answer what ``detect-secrets scan`` prints.
 
-With ``own_detectors`` the gate's detectors for newer credential formats
-(secure_gate/scanners/secrets_plugins.py, written as detect-secrets plugins) run in a pass of
-their own over the raw lines, with detect-secrets' allowlist pragmas and ``exclude-lines``,
-after detect-secrets' scan: loaded into detect-secrets itself they would change what its
-other detectors report (it stops trying a file's other readings once one finds something).
-With ``benign_filters`` a generic detector's match that has a known-benign shape
-(secure_gate/scanners/secrets_benign.py) is dropped here, where the value is at hand, and
-counted per file and rule under ``document["secure_gate"]["benign"]``; a ``Basic Auth
-Credentials`` match in a database or broker URL is marked ``credential-url``. The secret's
-value never leaves this process.
+With ``own_detectors`` the gate's detectors for newer credential formats (plugins.py beside
+this file, written as detect-secrets plugins) run in a pass of their own over the raw lines,
+honouring ``exclude-lines``, after detect-secrets' scan (allowlist pragmas are marked on
+their results like on detect-secrets' own): loaded into detect-secrets itself they would
+change what its other detectors report (it stops trying a file's other readings once one
+finds something). With ``benign_filters`` a generic detector's match that has a known-benign
+shape (benign.py) is dropped here, where the value is at hand, and counted per file and rule
+under ``document["secure_gate"]["benign"]``; a ``Basic Auth Credentials`` match in a
+database or broker URL is marked ``credential-url``. The secret's value never leaves this
+process.
 """
 
 from __future__ import annotations
@@ -80,7 +80,9 @@ def _lines(path: str) -> list[str]:
 def _post_filter(collection: Any, root: str, counts: dict[str, dict[str, int]],
                  marks: dict[tuple[str, str, int | None], str]) -> None:
     """Drop known-benign generic matches and superseded own matches; mark credential URLs."""
-    from secure_gate.scanners import secrets_benign, secrets_kinds, secrets_urls
+    from secure_gate.scanners.detect_secrets import benign as secrets_benign
+    from secure_gate.scanners.detect_secrets import kinds as secrets_kinds
+    from secure_gate.scanners.detect_secrets import urls as secrets_urls
 
     for filename in list(collection.files):
         secrets = collection.data[filename]
@@ -161,7 +163,7 @@ def run(request: dict[str, Any]) -> dict[str, Any]:
     from detect_secrets.core import baseline
     from detect_secrets.core.secrets_collection import SecretsCollection
 
-    from secure_gate.scanners import secrets_plugins
+    from secure_gate.scanners.detect_secrets import plugins as secrets_plugins
 
     disabled = set(request.get("disable_plugins", ()))
     own = {n: getattr(secrets_plugins, n) for n in dir(secrets_plugins)

@@ -29,7 +29,7 @@ VENDOR_TYPES = frozenset({
     "Slack Token", "SoftLayer Credentials", "Square OAuth Secret", "Stripe Access Key",
     "Telegram Bot Token", "Twilio API Key",
 })
-# The gate's own detectors (secure_gate/scanners/secrets_plugins.py).
+# The gate's own detectors (secure_gate/scanners/detect_secrets/plugins.py).
 OWN_TYPES = frozenset({
     "GitHub Fine-grained Token", "OpenAI Project Key", "Anthropic API Key",
     "GCP Service Account Key", "Hugging Face Token", "Databricks Token", "Shopify Token",

@@ -1,7 +1,7 @@
 """Known-benign shapes: generic-heuristic matches that are provably not credentials.
 
 Each rule looks at one match of a *generic* detector (keyword, entropy, basic auth: see
-secrets_kinds.py) with its value and its line, and names the shape when the match is one of:
+kinds.py) with its value and its line, and names the shape when the match is one of:
 
 * ``commit-sha``: a 40- or 64-hex commit id after ``rev:``/``rev =`` or ``@``
   (pre-commit ``rev:``, workflow ``uses: owner/repo@<sha>``, ``git+https://...@<sha>``);

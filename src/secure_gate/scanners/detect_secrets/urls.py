@@ -4,7 +4,7 @@ detect-secrets' ``Basic Auth Credentials`` detector finds ``scheme://user:passwo
 URL, mostly ``https://user:pass@example.com`` in documentation and tests. When the scheme is
 a database's or a message broker's and the host is not a local or documentation host, the
 password opens a real service: the match is promoted to the ``credential-url`` kind, which
-blocks like a vendor token. Placeholders never get here (secrets_benign.py drops them).
+blocks like a vendor token. Placeholders never get here (benign.py drops them).
 """
 
 from __future__ import annotations
