@@ -25,6 +25,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import corpus  # noqa: E402
+import run as bench_run  # noqa: E402
 
 GATE = [sys.executable, "-m", "secure_gate"]
 SHARED_DB = HERE.parent.parent / "shared" / "advisories" / "pypa-advisory-db.zip"
@@ -56,7 +57,7 @@ def main() -> None:
     parser.add_argument("--counts", default="2,4")
     args = parser.parse_args()
     (entry,) = [e for e in corpus.entries() if e["name"] == args.corpus]
-    root = corpus.fetch(entry)
+    root = bench_run.git_copy(corpus.fetch(entry), corpus.DEFAULT_DIR)  # what users scan
     with tempfile.TemporaryDirectory(prefix="secure-gate-bench-shards-") as tmp:
         work = Path(tmp)
         whole_s, whole_code = _run(root, work / "whole.json")
