@@ -70,6 +70,10 @@ def add_scan_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--policy-from", choices=("base", "head"),
                         help="with --diff-base: read the config, ledger and baseline from the "
                              "base commit (default) or from the change itself (head)")
+    parser.add_argument("--history", choices=("off", "pr", "all"),
+                        help="with --diff-base: also scan for secrets the blobs each commit of "
+                             "the range added (pr, the default), every commit of HEAD (all), "
+                             "or the head only (off); default: config `history`")
     parser.add_argument("--policy-base", metavar="REF",
                         help="the commit --policy-from base reads (default: --diff-base)")
     from secure_gate.request import flags
@@ -177,6 +181,7 @@ def scan_request(args: argparse.Namespace, root: Path) -> ScanRequest:
         baseline=args.baseline,
         policy_from=args.policy_from,
         policy_base=args.policy_base,
+        history=args.history,
         scanner_options=flag_options(values, root),
         jobs=args.jobs,
         cache_dir=cache_location(args.no_cache, args.cache_dir),

@@ -104,6 +104,7 @@ class Config:
     paths: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     classes: Mapping[str, ClassPolicy] = field(default_factory=lambda: dict(DEFAULT_CLASSES))
     new_inline_suppressions: str = "report"
+    history: str = "pr"  # which commits' blobs are scanned for secrets (secure_gate.history)
     show: str = "all"  # what the text and markdown reports list (report/sections.py)
 
     def scanner(self, name: str) -> ScannerConfig:
@@ -262,6 +263,7 @@ def validate(raw: Mapping[str, Any], source: str | None) -> Config:
         suppressions=_ledger(raw.get("suppressions", []), fail),
         baseline=get("baseline", keys.TOP["baseline"]),
         show=get("show", keys.TOP["show"]),
+        history=get("history", keys.TOP["history"]),
         paths=_paths(raw.get("paths", {}), fail),
         classes=_classes(raw.get("classes", {}), fail),
         new_inline_suppressions=get("new-inline-suppressions",

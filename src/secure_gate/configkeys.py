@@ -38,6 +38,13 @@ def _globs(help: str) -> opt.Option:
     return opt.string_list(help, check=check_glob)
 
 
+def _history(value: object) -> str:
+    # YAML 1.1 reads a bare `off` as false: it means what the user wrote.
+    if value is False:
+        return "off"
+    return str(opt.choice("pr", "", ("off", "pr", "all")).parse(value))
+
+
 # Top-level keys that hold one value; scanners, rules, suppressions, paths and classes are
 # tables.
 TOP: dict[str, opt.Option] = {
@@ -66,6 +73,11 @@ TOP: dict[str, opt.Option] = {
         "(diff mode): `allow` it silently, `report` it (listed as a new suppression) or "
         "`block` (not honoured: the finding is judged as if the comment were not there)",
         ("allow", "report", "block")),
+    "history": opt.Option(_history, "pr", "secrets in the change's own commits: `pr` scans "
+                          "the blobs each commit of the diff range added or changed (a secret "
+                          "deleted by a later commit is still published), `all` every commit "
+                          "of HEAD's history (a one-off audit), `off` the head only "
+                          "(`--history` wins)", "one of off, pr, all"),
 }
 TABLES = ("scanners", "rules", "suppressions", "paths", "classes")
 TOP_KEYS = (*TOP, *TABLES)

@@ -7,7 +7,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from secure_gate import baseline, cache, config, diff, files, git, run, shards, trusted
+from secure_gate import baseline, cache, config, diff, files, git, history, run, shards, trusted
 from secure_gate.config import Config
 from secure_gate.errors import UsageError
 from secure_gate.model import Report
@@ -114,11 +114,31 @@ def scan(request: ScanRequest, *, progress: Progress | None = None,
     collected = run.collect(policy.config, options)
     comparison = (diff.compare(policy.config, options, collected)
                   if options.diff_base is not None else None)
+    collected, comparison = _with_history(request, policy.config, options, collected,
+                                          comparison)
     report = _judge(policy, options, collected, comparison)
     if request.shard is not None:
         report = replace(report, shard=_payload(request, request.shard, policy, collected,
                                                 comparison).to_json())
     return report
+
+
+def _with_history(request: ScanRequest, policy: Config, options: run.RunOptions,
+                  collected: run.Collected, comparison: diff.Comparison | None
+                  ) -> tuple[run.Collected, diff.Comparison | None]:
+    """Secrets in the change's earlier commits (secure_gate.history): ``pr`` in diff mode,
+    ``all`` always; in a sharded run shard 1 scans the history (the merge drops repeats)."""
+    mode = request.history or policy.history
+    if mode == "off" or (comparison is None and mode != "all") or (
+            request.shard is not None and request.shard[0] != 1):
+        return collected, comparison
+    base = (diff.resolve_base(options.root, options.diff_base)
+            if mode == "pr" and options.diff_base else None)
+    added = history.add(policy, options, collected, base=base)
+    collected = replace(collected, results=added.results)
+    if comparison is not None:
+        comparison = replace(comparison, new={**comparison.new, **added.new})
+    return collected, comparison
 
 
 def _judge(policy: trusted.TrustedPolicy, options: run.RunOptions, collected: run.Collected,
@@ -166,7 +186,7 @@ def merge(paths: Sequence[str], root: Path) -> Report:
         raise shards.ShardError("the policy here differs from the one the shards were judged "
                                 "by: merge in a checkout of the same commit, with the same "
                                 "inputs")
-    results = shards.merge_results(payloads)
+    results = history.drop_repeats(shards.merge_results(payloads))
     fileset = files.FileSet(root, (), payloads[0].files, in_git=True)
     collected = run.Collected(fileset, results)
     options = run_options(request, policy.config, policy.baseline)

@@ -311,3 +311,56 @@ def check_ignore(root: Path, path: str, timeout: float) -> list[bytes] | None:
     if done.returncode not in (0, 1):
         return None
     return done.stdout.split(b"\0")
+
+
+@dataclass(frozen=True, slots=True)
+class Commit:
+    """One commit of a range: full SHA, parents, author date (ISO 8601) and subject."""
+
+    sha: str
+    parents: tuple[str, ...]
+    author_date: str
+    subject: str
+
+
+def range_commits(root: Path, head: str, base: str | None) -> list[Commit]:
+    """The commits reachable from ``head`` and not from ``base`` (every one when None),
+    oldest first. The subject is the repository's text: escape it wherever it is shown."""
+    revs = [head] if base is None else [head, f"^{base}"]
+    raw = output(root, "log", "-z", "--reverse", "--topo-order", "--no-show-signature",
+                 "--format=%H%x1f%P%x1f%aI%x1f%s", "--end-of-options", *revs, "--")
+    out: list[Commit] = []
+    for record in raw.split(b"\0"):
+        if not record.strip():
+            continue
+        sha, parents, date, subject = record.strip(b"\n").split(b"\x1f", 3)
+        out.append(Commit(sha.decode(), tuple(parents.decode().split()), date.decode(),
+                          subject.decode("utf-8", "replace")))
+    return out
+
+
+def added_or_changed(root: Path, commit: str, parent: str | None) -> dict[str, str]:
+    """``{path: blob id}`` of the regular files ``commit`` added or modified against
+    ``parent`` (against the empty tree for a root commit), renames seen as additions."""
+    against = [parent, commit] if parent is not None else ["--root", commit]
+    raw = output(root, "diff-tree", "-r", "-z", "--no-renames", "--no-ext-diff",
+                 "--no-textconv", "--diff-filter=AM", "--no-commit-id", *against, "--")
+    parts = raw.split(b"\0")
+    out: dict[str, str] = {}
+    for i in range(0, len(parts) - 1, 2):
+        meta = parts[i].lstrip(b":").split()
+        if len(meta) >= 5 and meta[1] in _MODE_FILE:
+            out[decode_path(parts[i + 1])] = meta[3].decode()
+    return out
+
+
+def shallow_commits(root: Path) -> frozenset[str]:
+    """The commits whose parents this (shallow) clone does not have; empty in a full one."""
+    if output(root, "rev-parse", "--is-shallow-repository").strip() != b"true":
+        return frozenset()
+    where = output(root, "rev-parse", "--git-path", "shallow").decode().strip()
+    try:
+        text = (root / where).read_text(encoding="ascii", errors="replace")
+    except OSError:
+        return frozenset({"?"})  # shallow, but the list is unreadable: treat as incomplete
+    return frozenset(line.strip() for line in text.splitlines() if line.strip())

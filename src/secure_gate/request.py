@@ -39,6 +39,7 @@ class ScanRequest:
     # "base" reads when it is not the diff base (the Action: the pull request's base).
     policy_from: str | None = None
     policy_base: str | None = None
+    history: str | None = None  # off, pr or all (None: the policy's `history`)
     # Scanner options set by flags or Action inputs: {scanner: {option: value}}, validated.
     scanner_options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     jobs: int | None = None  # None: every core

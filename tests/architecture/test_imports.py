@@ -17,6 +17,7 @@ FLOORS: tuple[tuple[str, ...], ...] = (
     ("secure_gate.cli",),                      # the dispatcher: parses argv, routes commands
     ("secure_gate.hookrun", "secure_gate.hookargs", "secure_gate.github"),  # the other doors
     ("secure_gate.engine",),
+    ("secure_gate.history",),
     ("secure_gate.diff",),
     ("secure_gate.run",),
     ("secure_gate.duplicates",),

@@ -119,6 +119,9 @@ class Scanner:
     # Each file's findings depend on that file alone: diff mode rescans only changed files and
     # results are cached per file.
     per_file: ClassVar[bool] = False
+    # Also scan the blobs each commit of the change added (secure_gate.history): what the
+    # scanner finds is published once committed, even when a later commit removes it.
+    history: ClassVar[bool] = False
     # A finding is new exactly when its own line changed (pinned dependencies).
     diff_by_line: ClassVar[bool] = False
     # Called even when ``select`` chose no file (repository-level checks).

@@ -132,6 +132,8 @@ class DetectSecretsScanner(Scanner):
     default_timeout: ClassVar[float] = 900.0
     # Each file's findings depend on that file alone (diff mode and the cache rely on it).
     per_file: ClassVar[bool] = True
+    # A secret committed and deleted inside a change is still published (secure_gate.history).
+    history: ClassVar[bool] = True
     worker: ClassVar[str | None] = "secure_gate.scanners.detect_secrets.worker"
     hook: ClassVar[HookSpec] = HookSpec(
         "secure-gate-secrets", "secure-gate: detect-secrets",
