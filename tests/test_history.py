@@ -7,6 +7,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
+
+from secure_gate.github.inputs import InputError, parse_inputs
 from tests import secrets_corpus as fake
 from tests.conftest import git
 
@@ -245,3 +248,10 @@ def test_history_all_audits_every_commit(make_repo: Callable[..., Any],
     [finding] = history_findings(result)
     assert "initial" in finding["message"]
     no_leak(result)
+
+
+def test_the_action_input_is_validated(tmp_path: Path) -> None:
+    assert parse_inputs({"INPUT_HISTORY": "OFF"}, tmp_path).history == "off"
+    assert parse_inputs({}, tmp_path).history is None
+    with pytest.raises(InputError, match="history"):
+        parse_inputs({"INPUT_HISTORY": "everything"}, tmp_path)

@@ -25,7 +25,7 @@ def test_inputs_become_the_request_the_cli_would_build(tmp_path: Path) -> None:
     inputs = Inputs(workspace=tmp_path, path=tmp_path / "src", fail_on="medium",
                     min_confidence="low", scanners=("bandit",), config="-odd.yml",
                     baseline=str(tmp_path / "b.json"), jobs=2, no_cache=True,
-                    cache_dir=str(tmp_path / "c"))
+                    cache_dir=str(tmp_path / "c"), history="all")
     request = scan_request(inputs, "-base")
     assert (request.config_file, request.diff_base, request.fail_on,
             request.min_confidence) == ("-odd.yml", "-base", "medium", "low")
@@ -35,7 +35,7 @@ def test_inputs_become_the_request_the_cli_would_build(tmp_path: Path) -> None:
     args = cli.build_parser().parse_args(
         ["scan", "--config=-odd.yml", "--diff-base=-base", "--fail-on=medium",
          "--min-confidence=low", "--scanners=bandit", f"--baseline={tmp_path / 'b.json'}",
-         "--jobs=2", "--no-cache", "--", str(tmp_path / "src")])
+         "--jobs=2", "--no-cache", "--history=all", "--", str(tmp_path / "src")])
     assert cli.scan_request(args, tmp_path) == request
 
 

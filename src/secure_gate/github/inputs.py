@@ -43,6 +43,7 @@ class Inputs:
     # Scanner.flags), each validated as its kind of value.
     flags: Mapping[str, str | None] = field(default_factory=dict)
     policy_from: str | None = None
+    history: str | None = None  # off, pr or all; None: the policy's `history`
     sarif_file: str | None = None
     category: str | None = None  # SARIF category; None: one made from the run (context.py)
     json_file: str | None = None
@@ -251,6 +252,7 @@ def parse_inputs(environ: Mapping[str, str], workspace: Path) -> Inputs:
         baseline=existing_path(workspace, raw(environ, "baseline"), "baseline"),
         flags=_flags(environ, workspace),
         policy_from=_choice(raw(environ, "policy-from"), "policy-from", ("base", "head")),
+        history=_choice(raw(environ, "history"), "history", ("off", "pr", "all")),
         sarif_file=report_file(workspace, raw(environ, "sarif-file"), "sarif-file"),
         category=_category(raw(environ, "category")),
         json_file=report_file(workspace, raw(environ, "json-file"), "json-file"),

@@ -57,6 +57,7 @@ def scan_request(inputs: Inputs, base: str | None, event: Event | None = None) -
         baseline=inputs.baseline,
         policy_from=policy_from,
         policy_base=policy_base,
+        history=inputs.history,
         scanner_options=flag_options(inputs.flags, inputs.workspace, spelling="input '{}'"),
         jobs=inputs.jobs,
         cache_dir=cache_location(inputs.no_cache, inputs.cache_dir),
