@@ -255,3 +255,33 @@ def test_the_action_input_is_validated(tmp_path: Path) -> None:
     assert parse_inputs({}, tmp_path).history is None
     with pytest.raises(InputError, match="history"):
         parse_inputs({"INPUT_HISTORY": "everything"}, tmp_path)
+
+
+def test_sharded_scans_merge_to_the_unsharded_verdict(make_repo: Callable[..., Any],
+                                                      run_cli: Callable[..., Any],
+                                                      tmp_path: Path) -> None:
+    repo, start = base(make_repo, {f"pkg/m{i}.py": APP * (i + 1) for i in range(8)})
+    repo.write({"pkg/conf.py": KEY, "pkg/tmp.py": TOKEN})
+    repo.commit("add")
+    repo.write({"pkg/conf.py": "# kept\n" + KEY})
+    (repo.root / "pkg/tmp.py").unlink()
+    repo.commit("keep one, drop one")
+
+    def scan(out: Path, *extra: str) -> dict[str, Any]:
+        run_cli(repo.root, "scan", "--no-cache", "--diff-base", start, "--json", str(out),
+                *extra, report=False)
+        return dict(json.loads(out.read_text()))
+
+    whole = scan(tmp_path / "whole.json")
+    assert sorted((f["path"], "history" in f["tags"]) for f in whole["findings"]
+                  if f["scanner"] == "detect-secrets") == [("pkg/conf.py", False),
+                                                           ("pkg/tmp.py", True)]
+    parts = [str(tmp_path / f"s{i}.json") for i in (1, 2, 3)]
+    for i, part in enumerate(parts, 1):
+        scan(Path(part), "--shard", f"{i}/3")
+    merged = run_cli(repo.root, "merge", *parts, "--json", str(tmp_path / "m.json"),
+                     report=False)
+    document = json.loads((tmp_path / "m.json").read_text())
+    assert merged.code == 1
+    assert (sorted(f["fingerprint"] for f in document["findings"])
+            == sorted(f["fingerprint"] for f in whole["findings"]))
