@@ -73,6 +73,11 @@ def test_binary_oversized_and_not_utf8_are_counted(make_repo: Callable[..., Any]
     assert found.stats.oversized == 1
     assert found.stats.not_utf8 == 1
     assert {f.path: f.utf8 for f in found.files} == {"latin.py": False, "ok.py": True}
+    # Not UTF-8, still scanned for secrets: a lossless Latin-1 copy, every line kept (issue 16).
+    latin = next(f for f in found.files if f.path == "latin.py")
+    assert latin.text_copy is not None
+    assert latin.text_copy.read_text(encoding="utf-8") == (
+        "# -*- coding: latin-1 -*-\ns = 'caf\xe9'\n")
     assert ("bin.dat", "binary") in found.stats.samples
     assert ("big.py", "oversized") in found.stats.samples
 

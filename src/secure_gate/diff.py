@@ -14,7 +14,14 @@ from secure_gate import files, git, run
 from secure_gate.config import Config
 from secure_gate.errors import UsageError
 from secure_gate.globs import GlobSet
-from secure_gate.model import Finding, Status, assign_fingerprints
+from secure_gate.model import (
+    Confidence,
+    Finding,
+    Location,
+    Severity,
+    Status,
+    assign_fingerprints,
+)
 from secure_gate.policy import NewInfo
 from secure_gate.scanners import get
 
@@ -39,6 +46,8 @@ class Comparison:
     notices: tuple[str, ...]
     # Every changed head path and the lines it added or changed (none for a pure rename).
     changed_lines: Mapping[str, frozenset[int]] = field(default_factory=dict)
+    # unscanned-file findings: new or changed files no scanner could read.
+    extra: tuple[Finding, ...] = ()
 
 
 def resolve_base(root: Path, ref: str, flag: str = "--diff-base") -> str:
@@ -239,5 +248,47 @@ def compare(config: Config, options: run.RunOptions, collected: run.Collected) -
                 inline_at_base[finding.fingerprint] -= 1
             else:
                 new[finding.fingerprint] = replace(info, new_suppression=True)
+    extra = unscanned_findings(collected, ran, changed, in_base)
+    for finding in extra:
+        new[finding.fingerprint] = NewInfo(True, "new or changed, and no scanner could read it")
     return Comparison(new, tuple(notices),
-                      {p: changed_lines.get(p, frozenset()) for p in changed})
+                      {p: changed_lines.get(p, frozenset()) for p in changed}, tuple(extra))
+
+
+_WHY = {"binary": "it is binary", "oversized": "it is larger than max-file-size",
+        "unreadable": "it could not be read"}
+
+
+def unscanned_findings(collected: run.Collected, ran: Sequence[str], changed: set[str],
+                       in_base: set[str]) -> list[Finding]:
+    """A blocking ``unscanned-file`` finding for each new or changed file no scanner read.
+
+    Such a file could hold anything the change wants to hide (bare bandit and detect-secrets
+    find a secret after 5 MiB of padding, or behind a NUL byte); only the trusted policy's
+    ``exclude`` can let it through. It is reported under the scanner that reads every text
+    file (detect-secrets), or else the first scanner that ran.
+    """
+    owner = next((n for n in ran if get(n).reads_all_text), ran[0] if ran else None)
+    if owner is None:
+        return []
+    out = []
+    for path, why in collected.fileset.unscanned:
+        if path not in changed and path in in_base:
+            continue
+        out.append(Finding.create(
+            scanner=owner, rule="unscanned-file", title="New or changed file not scanned",
+            severity=Severity.CRITICAL, confidence=Confidence.HIGH, location=Location(path),
+            message=(f"This change adds or modifies a file that no scanner could read "
+                     f"({_WHY.get(why, why)}), so nothing in it was checked. Exclude it in "
+                     "the base commit's config if it is meant to be there."),
+            evidence=f"unscanned-file\n{why}", tags=("security",)))
+    return assign_fingerprints(out)
+
+
+def with_extra(collected: run.Collected, extra: Sequence[Finding]) -> run.Collected:
+    """``collected`` with diff mode's own findings added to their scanner's result."""
+    if not extra:
+        return collected
+    results = tuple(replace(r, findings=(*r.findings, *(f for f in extra if f.scanner == r.name)))
+                    for r in collected.results)
+    return replace(collected, results=results)

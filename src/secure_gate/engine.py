@@ -147,6 +147,7 @@ def _judge(policy: trusted.TrustedPolicy, options: run.RunOptions, collected: ru
            extra_notices: tuple[str, ...] = ()) -> Report:
     if comparison is not None:
         new, notices, lines = comparison.new, comparison.notices, comparison.changed_lines
+        collected = diff.with_extra(collected, comparison.extra)
     else:
         notices, lines = extra_notices, None
     report = run.judge(policy.config, options, collected, new=new, notices=notices,

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import os
 import re
+import shutil
 import stat
+import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,6 +40,9 @@ class RepoFile:
     size: int
     utf8: bool
     digest: str = ""  # sha256 of the content, read once in the walk (the cache keys on it)
+    # Not UTF-8: a lossless UTF-8 copy (each byte read as Latin-1, every line where it was)
+    # for detect-secrets, which would skip the file whole.
+    text_copy: Path | None = None
 
     def read_text(self) -> str:
         """The file's text (a BOM dropped); ``ValueError`` saying why it cannot be checked."""
@@ -69,6 +75,9 @@ class FileSet:
     stats: FileStats
     in_git: bool
     tracked: frozenset[str] = field(default_factory=frozenset)
+    # Every file no scanner could read (binary, over max-file-size, unreadable): display
+    # path and why. Diff mode turns the new or changed ones into unscanned-file findings.
+    unscanned: tuple[tuple[str, str], ...] = ()
 
     def by_path(self) -> dict[str, RepoFile]:
         """Index of the scannable files by display path."""
@@ -180,10 +189,18 @@ def collect(
                             "unreadable"), 0)
     samples: list[tuple[str, str]] = []
 
+    unscanned: list[tuple[str, str]] = []
+
     def skip(kind: str, path: str) -> None:
         counts[kind] += 1
         if len(samples) < _SAMPLE_LIMIT:
             samples.append((display_path(path), kind.replace("_", "-")))
+        if kind in ("binary", "oversized", "unreadable"):
+            unscanned.append((display_path(path), kind))
+
+    # Content git converts on checkout (working-tree-encoding: a UTF-16 work tree of a
+    # plain-text blob) is read from the index blob: what is committed is what is scanned.
+    converted = _converted(root, candidates) if in_git and listing is None else {}
 
     total = 0
     for rel in candidates:
@@ -204,26 +221,67 @@ def collect(
         if not stat.S_ISREG(info.st_mode):
             skip("unreadable", rel)
             continue
-        if info.st_size > max_file_size:
+        if info.st_size > max_file_size and rel not in converted:
             skip("oversized", rel)
             continue
         try:
-            data = full.read_bytes()
+            data = converted[rel] if rel in converted else full.read_bytes()
         except OSError:
             skip("unreadable", rel)
             continue
-        if b"\0" in data[:8192]:
-            skip("binary", rel)
+        if len(data) > max_file_size:
+            skip("oversized", rel)
             continue
         try:
             data.decode("utf-8")
             utf8 = True
         except UnicodeDecodeError:
             utf8 = False
+        head = data[:8192]
+        if b"\0" in head and (not utf8 or head.count(b"\0") * 16 > len(head)):
+            skip("binary", rel)  # a stray NUL in valid UTF-8 text does not make it binary
+            continue
+        where = _private_copy(rel, data) if rel in converted else full
+        copy = None
+        if not utf8:
             counts["not_utf8"] += 1
-        files.append(RepoFile(display_path(rel), full, info.st_size, utf8,
-                              hashlib.sha256(data).hexdigest()))
+            copy = _private_copy(rel, data.decode("latin-1").encode("utf-8"), "latin-1")
+        files.append(RepoFile(display_path(rel), where, len(data), utf8,
+                              hashlib.sha256(data).hexdigest(), copy))
 
     stats = FileStats(total=total, scanned=len(files), samples=tuple(samples), **counts)
     return FileSet(root, tuple(files), stats, in_git,
-                   frozenset(tracked) if tracked is not None else frozenset())
+                   frozenset(tracked) if tracked is not None else frozenset(),
+                   tuple(unscanned))
+
+
+_PRIVATE: list[Path] = []
+
+
+def _private_copy(rel: str, data: bytes, kind: str = "blob") -> Path:
+    """A copy of ``data`` the scanners read instead of the work tree's file (removed at exit)."""
+    if not _PRIVATE:
+        folder = Path(tempfile.mkdtemp(prefix="secure-gate-text-"))
+        atexit.register(shutil.rmtree, folder, True)
+        _PRIVATE.append(folder)
+    # Under the file's own name: detectors choose their rules by its extension.
+    name = rel.rsplit("/", 1)[-1]
+    target = _PRIVATE[0] / kind / hashlib.sha256(os.fsencode(rel)).hexdigest()[:32] / name
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(data)
+    return target
+
+
+def _converted(root: Path, candidates: Sequence[str]) -> dict[str, bytes]:
+    """The index blobs of the files whose ``working-tree-encoding`` attribute is set."""
+    if not candidates:
+        return {}
+    listing = "".join(f"{c}\0" for c in candidates)
+    out = git.output(root, "check-attr", "-z", "--stdin", "working-tree-encoding",
+                     stdin=os.fsencode(listing))
+    parts = out.split(b"\0")
+    chosen = [git.decode_path(parts[i]) for i in range(0, len(parts) - 2, 3)
+              if parts[i + 2] not in (b"unspecified", b"unset", b"")]
+    blobs = git.index_files(root, chosen)
+    return {b.path: data for b, data in zip(blobs, git.read_blobs(root, [b.oid for b in blobs]),
+                                             strict=True)}

@@ -122,6 +122,8 @@ class Scanner:
     # Also scan the blobs each commit of the change added (secure_gate.history): what the
     # scanner finds is published once committed, even when a later commit removes it.
     history: ClassVar[bool] = False
+    # Reads every text file the walk found (diff mode files unscanned-file findings under it).
+    reads_all_text: ClassVar[bool] = False
     # A finding is new exactly when its own line changed (pinned dependencies).
     diff_by_line: ClassVar[bool] = False
     # Called even when ``select`` chose no file (repository-level checks).

@@ -134,6 +134,7 @@ class DetectSecretsScanner(Scanner):
     per_file: ClassVar[bool] = True
     # A secret committed and deleted inside a change is still published (secure_gate.history).
     history: ClassVar[bool] = True
+    reads_all_text: ClassVar[bool] = True
     worker: ClassVar[str | None] = "secure_gate.scanners.detect_secrets.worker"
     hook: ClassVar[HookSpec] = HookSpec(
         "secure-gate-secrets", "secure-gate: detect-secrets",
@@ -169,20 +170,22 @@ class DetectSecretsScanner(Scanner):
         return package_version("detect-secrets")
 
     def select(self, fileset: FileSet, options: Mapping[str, Any]) -> tuple[RepoFile, ...]:
-        """Every UTF-8 text file (detect-secrets silently skips the rest, so we count them)."""
-        return tuple(f for f in fileset.files if f.utf8)
+        """Every text file: UTF-8 as it is, any other through its lossless Latin-1 copy
+        (detect-secrets alone skips such a file whole, without a word)."""
+        return tuple(f for f in fileset.files if f.utf8 or f.text_copy is not None)
 
     def scan(self, job: ScanJob) -> ScanOutcome:
         """Scan the files in batches with detect-secrets' own scan, in the worker pool."""
         if self.version() is None:
             raise ScannerError("detect-secrets is not installed in secure-gate's environment")
-        by_abs = {os.path.normpath(str(f.abspath)): f for f in job.files}
+        by_abs = {os.path.normpath(str(f.text_copy or f.abspath)): f for f in job.files}
 
         def resolve(name: str) -> RepoFile | None:
             return by_abs.get(os.path.normpath(os.path.join(str(job.root), name)))
 
         def payload(batch: list[RepoFile]) -> dict[str, Any]:
-            return {"root": str(job.root), "files": [str(f.abspath) for f in batch],
+            return {"root": str(job.root),
+                    "files": [str(f.text_copy or f.abspath) for f in batch],
                     "disable_plugins": list(job.options.get("disable-plugins", ())),
                     "exclude_lines": list(job.options.get("exclude-lines", ())),
                     "fast": bool(job.options.get("fast", True)),
@@ -215,8 +218,9 @@ class DetectSecretsScanner(Scanner):
         """Notes on what detect-secrets could not read and what was allowlisted inline."""
         notes = []
         if fileset.stats.not_utf8:
-            notes.append(f"{fileset.stats.not_utf8} file(s) are not UTF-8 text; detect-secrets "
-                         "cannot read them, so they were not scanned for secrets")
+            notes.append(f"{fileset.stats.not_utf8} file(s) are not UTF-8 text: scanned as "
+                         "Latin-1 (every byte kept, every line where it was), which "
+                         "detect-secrets alone would have skipped whole")
         over = stats.get("yaml_over_budget", 0)
         if over:
             notes.append(f"{over} YAML file(s) over the YAML budget (larger than 1 MiB, or "
