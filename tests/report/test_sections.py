@@ -81,3 +81,13 @@ def test_show_from_the_command_line_and_the_config(make_repo: Callable[..., Any]
     assert "bandit B101" in everything.out and "not listed here" not in everything.out
     assert everything.json_report is not None and configured.json_report is not None
     assert len(configured.json_report["findings"]) == len(everything.json_report["findings"])
+
+
+def test_text_lists_every_place_of_a_blocking_group() -> None:
+    found = [samples.finding("bandit", "B602", Severity.HIGH, f"app/m{i}.py", 5, blocking=True)
+             for i in range(5)]
+    text = render_text(samples.report(found))
+    assert "bandit B602 x5 in app/" in text
+    assert all(f"app/m{i}.py:5" in text for i in range(5)) and "more" not in text
+    md = render_markdown(samples.report(found))
+    assert "and 2 more" in md  # the markdown keeps its size: the first three places

@@ -73,9 +73,11 @@ def _group(group: Group, in_mixed: bool) -> list[str]:
     lines = [f"  {sign} {level}{terminal(f.scanner)} {terminal(f.rule)} x{len(group.findings)}"
              f" in {terminal(folder_of(f))}/  {terminal(f.message)}"
              f" (confidence {f.confidence.label})"]
-    lines += [f"      {location(m)}{_marks(m)}" for m in group.findings[:LOCATIONS_SHOWN]]
-    if len(group.findings) > LOCATIONS_SHOWN:
-        lines.append(f"      ... and {len(group.findings) - LOCATIONS_SHOWN} more")
+    # A terminal has room: every place of a blocking group is listed (each one must be fixed).
+    shown = len(group.findings) if f.blocking else LOCATIONS_SHOWN
+    lines += [f"      {location(m)}{_marks(m)}" for m in group.findings[:shown]]
+    if len(group.findings) > shown:
+        lines.append(f"      ... and {len(group.findings) - shown} more")
     if f.fix:
         lines.append(f"      fix: {terminal(f.fix)}")
     return lines
