@@ -163,3 +163,27 @@ def test_our_detectors_honour_the_allowlist_pragma_like_detect_secrets(
              if f["rule"] == "Hugging Face Token"}
     assert found["app.py"]["suppression"]["kind"] == "inline"
     assert not found["app.py"]["blocking"] and found["b.py"]["blocking"]
+
+
+def test_a_literal_signing_key_blocks_in_product_code_only(
+        make_repo: Callable[..., Any], run_cli: Callable[..., Any]) -> None:
+    key = fake.PASSWORD
+    files = {
+        "app/settings.py": f'SECRET_KEY = "{key}"\n',
+        "app/factory.py": f"app.secret_key = '{key}x'\napp.config['JWT_SECRET_KEY'] = '{key}y'\n",
+        "app/weak.py": 'SECRET_KEY_HMAC = "secret"\n',
+        "tests/settings.py": f'SECRET_KEY = "{key}z"\n',
+        # Not a literal key: placeholders, templates, environment reads, short values.
+        "app/prod.py": 'SECRET_KEY = os.environ["SECRET_KEY"]\nSECRET_KEY = "{{ secret_key }}"\n'
+                       'SECRET_KEY = "changeme"\nSECRET_KEY = "abc"\n'
+                       f'# e.g. SECRET_KEY = "{key}"\nprint("SECRET_KEY = \'{key}\'")\n',
+    }
+    result = run_cli(make_repo(files).root, *SCAN)
+    findings = [f for f in result.json_report["findings"] if f["rule"] == "Hard-coded Signing Key"]
+    assert sorted((f["path"], f["line"], f["blocking"]) for f in findings) == [
+        ("app/factory.py", 1, True), ("app/factory.py", 2, True),
+        ("app/settings.py", 1, True), ("app/weak.py", 1, True), ("tests/settings.py", 1, False)]
+    assert {f["confidence"] for f in findings} == {"high"}
+    # detect-secrets' keyword match of the same value is not reported a second time.
+    assert not [f for f in result.json_report["findings"]
+                if f["rule"] == "Secret Keyword" and f["path"] == "app/settings.py"]

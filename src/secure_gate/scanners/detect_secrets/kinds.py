@@ -8,7 +8,10 @@ on real repositories, so it is reported at `low` confidence and blocks only in t
 user names in ``scanners.detect-secrets.heuristics-block-in``. A URL with a password for a
 database or message broker (``postgres://``, ``mysql://``, ``redis://``...) that is not a
 placeholder and not on a local host is a credential, found by the generic ``Basic Auth``
-detector: it is promoted to ``credential-url``, which blocks like a vendor token.
+detector: it is promoted to ``credential-url``, which blocks like a vendor token. A
+framework's signing key assigned a literal (``SECRET_KEY = "..."``) is ``signing-key``: high
+confidence, but like any finding that is not a vendor credential it blocks in product code
+only (the path-class policy), since test settings carry such keys on purpose.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from secure_gate.model import Confidence
 VENDOR = "vendor-token"
 GENERIC = "generic-heuristic"
 CREDENTIAL_URL = "credential-url"
+SIGNING_KEY = "signing-key"
 UNCLASSIFIED = "unclassified"
 
 # detect-secrets 1.5.0's own detectors of vendor formats, by the type name they report.
@@ -33,7 +37,7 @@ VENDOR_TYPES = frozenset({
 OWN_TYPES = frozenset({
     "GitHub Fine-grained Token", "OpenAI Project Key", "Anthropic API Key",
     "GCP Service Account Key", "Hugging Face Token", "Databricks Token", "Shopify Token",
-    "npm Access Token",
+    "npm Access Token", "Hard-coded Signing Key",
 })
 # Our detector's match is dropped when detect-secrets' own detector found the same token.
 SUPERSEDED_BY = {"OpenAI Project Key": "OpenAI Token", "npm Access Token": "NPM tokens"}
@@ -43,8 +47,14 @@ GENERIC_TYPES = frozenset({
 })
 
 
+# A framework's signing key set to a literal in code (plugins.SigningKeyDetector).
+SIGNING_KEY_TYPES = frozenset({"Hard-coded Signing Key"})
+
+
 def kind_of(secret_type: str) -> str:
-    """``vendor-token``, ``generic-heuristic`` or ``unclassified`` (a type we do not know)."""
+    """``vendor-token``, ``signing-key``, ``generic-heuristic`` or ``unclassified``."""
+    if secret_type in SIGNING_KEY_TYPES:
+        return SIGNING_KEY
     if secret_type in VENDOR_TYPES or secret_type in OWN_TYPES:
         return VENDOR
     if secret_type in GENERIC_TYPES:
@@ -54,7 +64,7 @@ def kind_of(secret_type: str) -> str:
 
 def confidence_for(kind: str, opted_in: bool = False) -> Confidence:
     """How much a match of this kind is trusted (``opted_in``: heuristics asked to block)."""
-    if kind in (VENDOR, CREDENTIAL_URL):
+    if kind in (VENDOR, CREDENTIAL_URL, SIGNING_KEY):
         return Confidence.HIGH
     if kind == GENERIC:
         return Confidence.MEDIUM if opted_in else Confidence.LOW

@@ -101,3 +101,24 @@ class NpmAccessTokenDetector(RegexBasedDetector):
     # A match contains one of these (the worker skips lines without any).
     prefixes = ("npm_",)
     denylist = [re.compile(_START + r"npm_[A-Za-z0-9]{36}" + _END)]
+
+
+class SigningKeyDetector(RegexBasedDetector):
+    """A framework's signing key assigned a literal: Django/Flask ``SECRET_KEY``,
+    ``app.secret_key``, ``app.config["SECRET_KEY"]``, ``JWT_SECRET_KEY`` and the like.
+
+    Not a vendor format: its kind (``signing-key``) blocks in product code only, and the
+    known-benign rules (placeholders, templates, environment reads) apply to it.
+    """
+
+    secret_type = "Hard-coded Signing Key"
+    prefixes = ("SECRET_KEY", "secret_key", "JWT_SECRET")
+    _NAME = r"(?:[A-Z0-9_]*SECRET_KEY[A-Z0-9_]*|JWT_SECRET[A-Z0-9_]*)"
+    _VALUE = r"""[rbuRBU]?(?:"([^"\s]{6,200})"|'([^'\s]{6,200})')"""
+    # An assignment statement (not a comment, a docstring's example or prose that names one).
+    denylist = [
+        re.compile(r"^\s*(?:[A-Za-z_]\w*\.)*(?:" + _NAME + r"|secret_key)\s*(?::\s*str\s*)?="
+                   r"\s*" + _VALUE),
+        re.compile(r"""^\s*[A-Za-z_][\w.]*\s*\[\s*['"]""" + _NAME + r"""['"]\s*\]\s*=\s*"""
+                   + _VALUE),
+    ]

@@ -99,10 +99,14 @@ def _post_filter(collection: Any, root: str, counts: dict[str, dict[str, int]],
             if superseded and any(t == superseded and (v in value or value in v)
                                   for t, v in stock_on_line.get(number, ())):
                 rule = "same-token"
-            elif secrets_kinds.kind_of(secret.type) == secrets_kinds.GENERIC:
+            elif (kind := secrets_kinds.kind_of(secret.type)) in (secrets_kinds.GENERIC,
+                                                                  secrets_kinds.SIGNING_KEY):
+                # A vendor token (or, for a generic match, a signing key) already says it.
+                covering = {secrets_kinds.VENDOR} | (
+                    {secrets_kinds.SIGNING_KEY} if kind == secrets_kinds.GENERIC else set())
                 rule = "same-token" if value and any(
-                    secrets_kinds.kind_of(t) == secrets_kinds.VENDOR and v
-                    and (v in value or value in v) for t, v in stock_on_line.get(number, ())
+                    secrets_kinds.kind_of(t) in covering and v and (v in value or value in v)
+                    for t, v in stock_on_line.get(number, ())
                 ) else secrets_benign.rule_for(value, line, filename)
                 if rule is None and secret.type == "Basic Auth Credentials" \
                         and secrets_urls.is_credential_url(value, line):
