@@ -4,7 +4,9 @@
 
 For every text file under the folders, three answers in one process:
 1. ``detect-secrets scan --all-files`` run as a command on the folder (the reference);
-2. the gate's worker with its own detectors and the benign-shape filters off: must equal 1;
+2. the gate's worker with its own detectors and the benign-shape filters off: must equal 1
+   (matches on `pragma: allowlist secret` lines, which the gate keeps as suppressed inline,
+   are counted apart);
 3. the gate's worker at its defaults: equal to 1 except the matches the benign-shape rules
    dropped (each printed with its rule, so a reader can check that none is a credential) and
    the matches of the gate's own detectors (printed by type).
@@ -37,10 +39,22 @@ from secure_gate.scanners.detect_secrets import worker as secrets_task  # noqa: 
 Key = tuple[str, int, str, str]
 
 
-def keys(results: dict[str, list[dict[str, object]]]) -> set[Key]:
-    """(file, line, type, hashed secret) for every reported secret."""
+def keys(results: dict[str, list[dict[str, object]]], inline: bool = False) -> set[Key]:
+    """(file, line, type, hashed secret) for every reported secret.
+
+    Matches on a ``pragma: allowlist secret`` line, which the worker keeps and marks (they
+    are reported as suppressed inline) where detect-secrets drops them, are left out unless
+    ``inline``.
+    """
     return {(name, int(str(s["line_number"])), str(s["type"]), str(s["hashed_secret"]))
-            for name, found in results.items() for s in found}
+            for name, found in results.items() for s in found
+            if inline or not s.get("secure_gate_allowlisted")}
+
+
+def allowlisted(results: dict[str, list[dict[str, object]]]) -> int:
+    """How many matches the worker kept as suppressed inline."""
+    return sum(1 for found in results.values() for s in found
+               if s.get("secure_gate_allowlisted"))
 
 
 def worker(folder: Path, files: list[Path], **flags: bool) -> dict[str, object]:
@@ -63,7 +77,8 @@ def main() -> None:
                                  "-n", "."], cwd=folder, capture_output=True, text=True,
                                 check=True)
         reference = keys(json.loads(direct.stdout)["results"])
-        raw = keys(worker(folder, files, own_detectors=False, benign_filters=False)["results"])
+        raw_doc = worker(folder, files, own_detectors=False, benign_filters=False)
+        raw = keys(raw_doc["results"])  # type: ignore[arg-type]
         ours_doc = worker(folder, files)
         ours = keys(ours_doc["results"])  # type: ignore[arg-type]
         added = {k for k in ours if k[2] in secrets_kinds.OWN_TYPES}
@@ -75,7 +90,9 @@ def main() -> None:
               f"worker without additions {'identical' if raw == reference else 'DIFFERS'}; "
               f"at defaults {len(ours - added & reference)} kept, {len(dropped)} dropped as "
               f"known-benign ({', '.join(f'{r} {n}' for r, n in sorted(benign.items()))}), "
-              f"{len(added)} added by the gate's own detectors")
+              f"{len(added)} added by the gate's own detectors; "
+              f"{allowlisted(raw_doc['results'])} on allowlist-pragma lines kept as "  # type: ignore[arg-type]
+              "suppressed inline (detect-secrets drops them)")
         for name, line, kind, _ in sorted(dropped):
             print(f"  dropped {name}:{line} {kind}")
         for name, line, kind, _ in sorted(added):
@@ -84,7 +101,12 @@ def main() -> None:
             surprises += 1
             for k in sorted(raw ^ reference):
                 print(f"  DIFFERENCE {k[0]}:{k[1]} {k[2]} ({'worker' if k in raw else 'tool'})")
-        if ours - added - reference or len(dropped) != sum(benign.values()):
+        # The benign rules also see matches on pragma lines: compare with those included.
+        raw_all = keys(raw_doc["results"], inline=True)  # type: ignore[arg-type]
+        ours_all = keys(ours_doc["results"], inline=True)  # type: ignore[arg-type]
+        added_all = {k for k in ours_all if k[2] in secrets_kinds.OWN_TYPES}
+        if ours_all - added_all - raw_all \
+                or len(raw_all - ours_all) != sum(benign.values()):
             surprises += 1
             print("  SURPRISE: the defaults changed more than the counted rules and additions")
     sys.exit(1 if surprises else 0)

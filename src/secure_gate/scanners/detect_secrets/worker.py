@@ -98,8 +98,11 @@ def _post_filter(collection: Any, root: str, counts: dict[str, dict[str, int]],
             superseded = secrets_kinds.SUPERSEDED_BY.get(secret.type)
             if superseded and any(t == superseded and (v in value or value in v)
                                   for t, v in stock_on_line.get(number, ())):
-                rule = "same-token"
-            elif (kind := secrets_kinds.kind_of(secret.type)) in (secrets_kinds.GENERIC,
+                # Our detector found what detect-secrets' own already reports: nothing of
+                # detect-secrets' is dropped, so nothing is counted.
+                secrets.discard(secret)
+                continue
+            if (kind := secrets_kinds.kind_of(secret.type)) in (secrets_kinds.GENERIC,
                                                                   secrets_kinds.SIGNING_KEY):
                 # A vendor token (or, for a generic match, a signing key) already says it.
                 covering = {secrets_kinds.VENDOR} | (
@@ -113,6 +116,8 @@ def _post_filter(collection: Any, root: str, counts: dict[str, dict[str, int]],
                     marks[(filename, secret.secret_hash, number)] = secrets_kinds.CREDENTIAL_URL
             if rule is not None:
                 secrets.discard(secret)
+                if secret.type in secrets_kinds.OWN_TYPES:
+                    continue  # counts say what of detect-secrets' own findings was dropped
                 per_file = counts.setdefault(filename, {})
                 per_file[rule] = per_file.get(rule, 0) + 1
         if not secrets:
