@@ -90,3 +90,22 @@ def test_new_files_no_scanner_could_read_block_in_diff_mode(
     result = run_cli(repo.root, "scan", "--scanners", "bandit,detect-secrets",
                      "--diff-base", head, "--policy-from", "head")
     assert not [f for f in result.json_report["findings"] if f["rule"] == "unscanned-file"]
+
+
+def test_a_line_too_long_to_scan_is_reported_and_blocks_when_new(
+        make_repo: Callable[..., Repo], run_cli: Callable[..., Any]) -> None:
+    """One 4 MB line kept detect-secrets busy past its timeout: such lines are not given to
+    it; each is reported, and in diff mode a new one blocks like an unscanned file."""
+    long_line = 'blob = "' + "ab12=" * 6000 + f'{fake.AWS_KEY_ID}"\n'
+    repo = make_repo({"ok.py": "x = 1\n"})
+    base = repo.git("rev-parse", "HEAD").strip()
+    repo.write({"data.py": KEY + long_line + "y = 2\n"})
+    repo.commit("a long line")
+    plain = run_cli(repo.root, "scan", "--scanners", "detect-secrets")
+    found = {(f["rule"], f["line"], f["severity"], f["blocking"])
+             for f in plain.json_report["findings"]}
+    assert ("AWS Access Key", 1, "high", True) in found  # the rest of the file is scanned
+    assert ("line-too-long", 2, "info", False) in found
+    result = run_cli(repo.root, "scan", "--scanners", "detect-secrets", "--diff-base", base)
+    blocking = {(f["rule"], f["line"]) for f in result.json_report["findings"] if f["blocking"]}
+    assert blocking == {("AWS Access Key", 1), ("unscanned-file", 2)}

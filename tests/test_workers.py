@@ -259,8 +259,8 @@ def test_no_worker_survives_the_gate(how: str, make_repo: Callable[..., Repo]) -
     import signal
     import subprocess
 
-    # One long line keeps a detect-secrets worker busy for many seconds.
-    repo = make_repo({"big.txt": "k=" + "ab12=" * 400_000 + "\n"})
+    # Long lines (just under the length limit) keep a detect-secrets worker busy for a while.
+    repo = make_repo({"big.txt": ("k=" + "ab12=" * 3_900 + "\n") * 240})
     log = repo.root.parent / f"gate-{how}.log"
     with log.open("wb") as err, subprocess.Popen(
             [sys.executable, "-m", "secure_gate", "scan", "--no-cache", "--scanners",

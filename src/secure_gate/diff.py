@@ -249,6 +249,7 @@ def compare(config: Config, options: run.RunOptions, collected: run.Collected) -
             else:
                 new[finding.fingerprint] = replace(info, new_suppression=True)
     extra = unscanned_findings(collected, ran, changed, in_base)
+    extra += too_long(collected, new)
     for finding in extra:
         new[finding.fingerprint] = NewInfo(True, "new or changed, and no scanner could read it")
     return Comparison(new, tuple(notices),
@@ -282,6 +283,20 @@ def unscanned_findings(collected: run.Collected, ran: Sequence[str], changed: se
                      f"({_WHY.get(why, why)}), so nothing in it was checked. Exclude it in "
                      "the base commit's config if it is meant to be there."),
             evidence=f"unscanned-file\n{why}", tags=("security",)))
+    return assign_fingerprints(out)
+
+
+def too_long(collected: run.Collected, new: Mapping[str, NewInfo]) -> list[Finding]:
+    """A blocking ``unscanned-file`` finding for each new line too long to scan."""
+    out = [Finding.create(
+        scanner=f.scanner, rule="unscanned-file", title="New line not scanned",
+        severity=Severity.CRITICAL, confidence=Confidence.HIGH, location=f.location,
+        message=("This change adds a line too long to scan for secrets (over 20,000 "
+                 "characters), so nothing in it was checked. Exclude the file in the base "
+                 "commit's config if it is meant to be there."),
+        evidence=f"unscanned-line\n{f.evidence}", tags=("security",))
+        for f in collected.findings
+        if f.rule == "line-too-long" and new.get(f.fingerprint, NewInfo(True, "")).new]
     return assign_fingerprints(out)
 
 

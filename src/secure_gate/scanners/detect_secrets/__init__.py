@@ -113,6 +113,27 @@ def _message(secret_type: str, kind: str) -> str:
             "load it from the environment or a secret store.")
 
 
+def long_line_findings(document: Mapping[str, Any], resolve: Callable[[str], RepoFile | None]
+                       ) -> list[Finding]:
+    """Lines too long to give detect-secrets (the worker's ``MAX_LINE``), each reported."""
+    out = []
+    long_lines = document.get("secure_gate", {}).get("long_lines", {})
+    for name, lines in (long_lines.items() if isinstance(long_lines, dict) else ()):
+        repo_file = resolve(str(name))
+        if repo_file is None:
+            continue
+        for number, digest in lines:
+            out.append(Finding.create(
+                scanner=NAME, rule="line-too-long", title="Line too long to scan for secrets",
+                severity=Severity.INFO, confidence=Confidence.HIGH,
+                location=Location(repo_file.path, int(number), int(number)),
+                message="This line is longer than 20,000 characters, so it was not scanned "
+                        "for secrets (some detectors take quadratic time on one long line). "
+                        "In diff mode a new such line blocks like an unscanned file.",
+                evidence=f"line-too-long\n{digest}", tags=("security",)))
+    return out
+
+
 def count_pragmas(files: list[RepoFile]) -> int:
     """Lines carrying ``pragma: allowlist secret``, so inline suppressions are visible."""
     total = 0
@@ -199,6 +220,7 @@ class DetectSecretsScanner(Scanner):
 
         def parse_batch(document: dict[str, Any], batch: list[RepoFile]) -> ScanOutcome:
             part = parse(document, resolve, heuristics_block)
+            part.findings.extend(long_line_findings(document, resolve))
             over = document.get("secure_gate", {}).get("yaml_over_budget", {})
             for f in batch:
                 pragmas = count_pragmas([f])
