@@ -48,6 +48,7 @@ def scan(root: Path, tree: Mapping[str, str | bytes] | None = None,
     return scanner.scan(job)
 
 
-def places(outcome: ScanOutcome) -> list[tuple[str, int, str]]:
-    """(path, line, rule) of every finding, sorted."""
-    return sorted((f.location.path, f.location.line or 0, f.rule) for f in outcome.findings)
+def places(outcome: ScanOutcome, *, suppressed: bool = False) -> list[tuple[str, int, str]]:
+    """(path, line, rule) of every finding not suppressed inline (or only of those), sorted."""
+    return sorted((f.location.path, f.location.line or 0, f.rule) for f in outcome.findings
+                  if (f.suppression is not None) == suppressed)

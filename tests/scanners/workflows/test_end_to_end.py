@@ -58,7 +58,10 @@ def test_an_ignore_comment_silences_like_nosec_counted_and_shown(
     repo = _repo(make_repo)
     result = run_cli(repo.root, "scan", "--scanners", "workflows")
     ignored = labels()["ignored"]
-    assert not [f for f in result.json_report["findings"] if f["path"] == ignored["path"]]
+    silenced = [f for f in result.json_report["findings"] if f["path"] == ignored["path"]]
+    assert [(f["suppressed"], f["blocking"]) for f in silenced] == [(True, False)]
+    assert silenced[0]["suppression"]["kind"] == "inline"
+    assert "zizmor: ignore" in silenced[0]["suppression"]["reason"]
     assert "1 result(s) silenced by `# zizmor: ignore[...]` comments" in result.out
 
 

@@ -9,6 +9,7 @@ from typing import Any, ClassVar
 from secure_gate import filekinds, options
 from secure_gate.errors import ScannerError
 from secure_gate.files import FileSet, RepoFile
+from secure_gate.model import Suppression
 from secure_gate.options import Option
 from secure_gate.scanners.base import HookSpec, ScanJob, Scanner, ScanOutcome, package_version
 from secure_gate.scanners.workflows import findings, zizmor_run
@@ -111,11 +112,14 @@ class WorkflowsScanner(Scanner):
                 outcome.errors.append(f"zizmor reported a file it was not given: "
                                       f"{audit.primary.path!r}")
                 continue
+            finding = findings.to_finding(audit, source.path, source.text.splitlines())
             if audit.ignored:
+                # Like `# nosec`: the finding stays visible, suppressed inline, and one the
+                # judged change adds is listed (new-inline-suppressions decides).
                 outcome.stats["zizmor_ignore"] = outcome.stats.get("zizmor_ignore", 0) + 1
-                continue
-            outcome.findings.append(findings.to_finding(audit, source.path,
-                                                        source.text.splitlines()))
+                finding = finding.replace(suppression=Suppression(
+                    "inline", "`# zizmor: ignore[...]` on the line (zizmor would not report it)"))
+            outcome.findings.append(finding)
         return outcome
 
     @staticmethod
