@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -117,3 +119,24 @@ def test_unpinned_images_are_one_finding_each_with_the_persona_from_the_config(
                     for f in report["findings"] if "image" in f["rule"] or "uses" in f["rule"])
     assert images == [("pins", "unpinned-image", line, ("workflows/unpinned-images",))
                       for line in (8, 11, 13)]
+
+
+def test_an_ignore_comment_the_change_adds_is_listed_and_blocks_when_asked(
+        make_repo: Callable[..., Any], run_cli: Callable[..., Any]) -> None:
+    clean = ("name: ci\non: issues\npermissions: {}\njobs:\n  a:\n    runs-on: ubuntu-latest\n"
+             "    steps:\n      - run: echo hi\n")
+    repo = make_repo({".github/workflows/ci.yml": clean,
+                      ".secure-gate.yml": "new-inline-suppressions: block\n"})
+    base = subprocess.run(["git", "rev-parse", "HEAD"], cwd=repo.root, capture_output=True,
+                          text=True, check=True).stdout.strip()
+    injected = clean.replace(
+        "echo hi", 'echo "${{ github.event.issue.title }}"  # zizmor: ignore[template-injection]')
+    repo.write({".github/workflows/ci.yml": injected})
+    subprocess.run(["git", "commit", "-qam", "ignore it"], cwd=repo.root, check=True,
+                   env={**os.environ, "GIT_AUTHOR_NAME": "t",
+                        "GIT_AUTHOR_EMAIL": "t@t", "GIT_COMMITTER_NAME": "t",
+                        "GIT_COMMITTER_EMAIL": "t@t"})
+    result = run_cli(repo.root, "scan", "--scanners", "workflows", "--diff-base", base)
+    (finding,) = [f for f in result.json_report["findings"] if f["rule"] == "template-injection"]
+    assert finding["blocking"] and not finding["suppressed"]
+    assert result.code == 1
