@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -285,3 +286,20 @@ def test_sharded_scans_merge_to_the_unsharded_verdict(make_repo: Callable[..., A
     assert merged.code == 1
     assert (sorted(f["fingerprint"] for f in document["findings"])
             == sorted(f["fingerprint"] for f in whole["findings"]))
+
+
+def test_hostile_file_names_in_history(make_repo: Callable[..., Any],
+                                       run_cli: Callable[..., Any]) -> None:
+    repo, start = base(make_repo)
+    odd = b"app/we\xffird\nname -- $(x).py"
+    (repo.root / "app").mkdir(exist_ok=True)
+    (repo.root / os.fsdecode(odd)).write_bytes(KEY.encode())
+    repo.write({"h/1/app/x.py": APP})  # the scan's own folder names mean nothing here
+    added = repo.commit("odd name")
+    (repo.root / os.fsdecode(odd)).unlink()
+    repo.commit("remove")
+    result = run_cli(repo.root, "scan", "--diff-base", start, "--sarif", "-")
+    [finding] = history_findings(result)
+    assert finding["path"].startswith("app/we") and finding["path"].endswith("(x).py")
+    assert added in finding["message"] and result.code == 1
+    no_leak(result)

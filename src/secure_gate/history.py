@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from secure_gate import diff, git, run
+from secure_gate import diff, files, git, run
 from secure_gate.config import Config
 from secure_gate.errors import UsageError
 from secure_gate.globs import GlobSet
@@ -109,6 +109,18 @@ def _scan(config: Config, options: run.RunOptions, names: Sequence[str], root: P
         return run.collect(config, scoped)
 
 
+def _head_scanned(root: Path, collected: run.Collected) -> frozenset[str]:
+    """Blob ids the head scan already read: HEAD's files that the walk scanned and that the
+    work tree has unchanged (their secrets are head findings)."""
+    if not collected.fileset.in_git:
+        return frozenset()
+    scanned = {f.path for f in collected.fileset.files}
+    dirty = git.diff_name_status(root, "HEAD")  # paths relative to root, NUL-separated
+    edited = {files.display_path(git.decode_path(p)) for p in dirty.split(b"\0") if p}
+    return frozenset(b.oid for b in git.tree_files(root, "HEAD")
+                     if (shown := files.display_path(b.path)) in scanned and shown not in edited)
+
+
 def add(config: Config, options: run.RunOptions, collected: run.Collected, *,
         base: str | None) -> Added:
     """Scan the change's history and fold what is new into the history scanners' results."""
@@ -121,36 +133,48 @@ def add(config: Config, options: run.RunOptions, collected: run.Collected, *,
     prefix = git.show_prefix(root)
     base_tree = ({b.path: b.oid for b in git.tree_files(root, base, relative=False)}
                  if base else {})
-    touched = touched_blobs(root, commits, frozenset(base_tree.values()))
+    touched = touched_blobs(root, commits,
+                            frozenset(base_tree.values()) | _head_scanned(root, collected))
     excludes = GlobSet(config.exclude)
     wanted = {oid: t for oid, t in touched.items()
               if t.path.startswith(prefix) and not excludes.matches(t.path[len(prefix):])}
-    olds = {base_tree[t.path] for t in wanted.values() if t.path in base_tree}
-    entries = [(f"{_HEAD}/{oid}/{t.path[len(prefix):]}", oid) for oid, t in wanted.items()]
-    entries += [(f"{_BASE}/{oid}/x", oid) for oid in sorted(olds)]
+    # Version k of a path goes to h/k/<path>: few folders (each costs a mkdir and an rmdir),
+    # and each blob keeps its own name, so filename-based filters still apply.
+    rounds: dict[str, int] = {}
+    blob_at: dict[str, str] = {}
+    entries = []
+    for oid, t in wanted.items():
+        rel = t.path[len(prefix):]
+        rounds[rel] = rounds.get(rel, 0) + 1
+        entries.append((f"{_HEAD}/{rounds[rel]}/{rel}", oid))
+        blob_at[files.display_path(entries[-1][0])] = oid
     if not entries:
         return Added(collected.results, {}, ())
     scanned = _scan(config, options, names, root, entries)
-    errors = {r.name: r.message or "error" for r in scanned.results if r.status is Status.ERROR}
+    found_in = {blob_at[f.location.path] for f in scanned.findings}
+    # Old, not new: a secret the base version of a path with findings already held.
+    olds = sorted({(p, base_tree[p]) for o in found_in
+                   if (p := wanted[o].path) in base_tree and p.startswith(prefix)})
+    at_base = (_scan(config, options, names, root, [(f"{_BASE}/{p[len(prefix):]}", o)
+                                                    for p, o in olds])
+               if olds else None)
+    errors = {r.name: r.message or "error" for c in (scanned, at_base) if c is not None
+              for r in c.results if r.status is Status.ERROR}
     seen = {(f.scanner, f.rule, f.evidence) for f in collected.findings if f.scanner in names}
+    seen |= {(f.scanner, f.rule, f.evidence) for f in (at_base.findings if at_base else ())}
     found: dict[str, list[Finding]] = {}
     added_in: dict[tuple[str, str, str], str] = {}
     order = {c.sha: i for i, c in enumerate(commits)}
-    history = []
-    for finding in scanned.findings:
-        side, oid, _ = finding.location.path.split("/", 2)
-        if side == _BASE:
-            seen.add((finding.scanner, finding.rule, finding.evidence))
-        else:
-            history.append((order[wanted[oid].commit.sha], finding.location.line or 0, oid,
-                            finding))
-    for _, _, oid, finding in sorted(history, key=lambda h: h[:3]):
+    history = sorted(((order[wanted[oid].commit.sha], f.location.line or 0, oid, f)
+                      for f in scanned.findings
+                      for oid in [blob_at[f.location.path]]), key=lambda h: h[:3])
+    for _, _, oid, finding in history:
         key = (finding.scanner, finding.rule, finding.evidence)
         if key in seen:
             continue
         seen.add(key)
         touch = wanted[oid]
-        shown = Touch(touch.commit, touch.path[len(prefix):])
+        shown = Touch(touch.commit, files.display_path(touch.path[len(prefix):]))
         found.setdefault(finding.scanner, []).append(
             _history_finding(finding, shown, finding.location.line))
         added_in[key] = touch.commit.sha
@@ -162,8 +186,8 @@ def add(config: Config, options: run.RunOptions, collected: run.Collected, *,
             sha = added_in[(f.scanner, f.rule, f.evidence)]
             new[f.fingerprint] = NewInfo(True, f"added by commit {sha[:12]} of the change, "
                                          "not in the head or the base")
-        note = (f"history: {len(wanted)} blob(s) of {len(commits)} commit(s) scanned, "
-                f"{len(extra)} secret(s) found only in the change's earlier commits")
+        note = (f"history: {len(wanted)} blob(s) of {len(commits)} commit(s) not in the head "
+                f"or the base scanned, {len(extra)} secret(s) found only there")
         updated = replace(result, findings=(*result.findings, *extra),
                           notes=(*result.notes, note)) if result.name in names else result
         if result.name in errors:
