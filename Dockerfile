@@ -47,6 +47,6 @@ LABEL org.opencontainers.image.title="secure-gate" \
       org.opencontainers.image.description="One security gate for Python repositories" \
       org.opencontainers.image.source="https://github.com/secure-gate/secure-gate" \
       org.opencontainers.image.licenses="Apache-2.0" \
-      org.opencontainers.image.version="0.2.0"
+      org.opencontainers.image.version="0.2.1.dev0"
 
 ENTRYPOINT ["/opt/secure-gate/bin/python", "-I", "-B", "/opt/secure-gate-entrypoint/entrypoint.py"]
