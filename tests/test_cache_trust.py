@@ -135,7 +135,7 @@ def test_a_key_others_can_read_disables_the_cache(make_repo: Callable[..., Any],
     folder.mkdir()
     (folder / "key").write_text("0" * 64)
     (folder / "key").chmod(0o644)
-    cache.load_key.cache_clear()
+    cache.forget_keys()
     result = scan(run_cli, repo.root, folder)
     assert result.code == 1
     assert "result cache not used: its key could not be created or is readable by others" \
@@ -153,3 +153,29 @@ def test_the_action_refuses_a_committed_cache_folder(make_repo: Callable[..., An
     assert code == 2
     assert "git tracks files in it" in out.getvalue()
     assert runner.outputs()["exit-code"] == "2"
+
+
+def test_scanners_asking_for_a_new_key_at_once_all_get_it(tmp_path: Path) -> None:
+    """The key is made on first use while several scanners start: none may see half of it
+    (a reader that did used to switch the cache off for the rest of the process)."""
+    import threading
+
+    path = tmp_path / "cache" / "key"
+    for _ in range(20):
+        cache.forget_keys()
+        path.unlink(missing_ok=True)
+        got: list[bytes | None] = []
+        barrier = threading.Barrier(8)
+
+        def ask(barrier: threading.Barrier, got: list[bytes | None]) -> None:
+            barrier.wait()
+            got.append(cache.load_key(path))
+
+        threads = [threading.Thread(target=ask, args=(barrier, got)) for _ in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert len(set(got)) == 1 and got[0] is not None and len(got[0]) >= 32
+        assert path.read_text().strip().encode() == got[0]
+        assert not [p for p in path.parent.iterdir() if p.name != "key"]

@@ -11,12 +11,13 @@ unless git ignores it and tracks nothing in it (see :func:`check_folder`).
 
 from __future__ import annotations
 
-import functools
+import contextlib
 import hashlib
 import hmac
 import json
 import os
 import secrets
+import threading
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -83,22 +84,47 @@ def key_file(folder: Path, root: Path) -> Path:
     return Path(base) / "secure-gate" / "cache.key"
 
 
-@functools.lru_cache(maxsize=16)
+_KEYS: dict[Path, bytes] = {}
+_KEYS_LOCK = threading.Lock()
+
+
 def load_key(path: Path) -> bytes | None:
     """The secret at ``path``, created (0600, 32 random bytes) on first use.
 
     None when it cannot be created or is not private to this user: the cache is then not
-    used at all (every file is scanned), which is slower but never wrong.
+    used at all (every file is scanned), which is slower but never wrong. Scanners ask at
+    the same time: one lock in this process, and across processes the key appears whole or
+    not at all (written aside, then linked into place), so no reader ever sees half a key.
+    Only a usable key is remembered.
     """
+    with _KEYS_LOCK:
+        known = _KEYS.get(path)
+        if known is None:
+            known = _read_or_create_key(path)
+            if known is not None:
+                _KEYS[path] = known
+        return known
+
+
+def forget_keys() -> None:
+    """Forget the keys read so far (a test that changes a key file reads it again)."""
+    with _KEYS_LOCK:
+        _KEYS.clear()
+
+
+def _read_or_create_key(path: Path) -> bytes | None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
-        except FileExistsError:
-            pass
-        else:
-            with os.fdopen(fd, "w", encoding="ascii") as out:
-                out.write(secrets.token_hex(32))
+        if not os.path.lexists(path):
+            tmp = path.with_name(f".{path.name}.{secrets.token_hex(8)}")
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+            try:
+                with os.fdopen(fd, "w", encoding="ascii") as out:
+                    out.write(secrets.token_hex(32))
+                with contextlib.suppress(FileExistsError):  # another process won: use theirs
+                    os.link(tmp, path)
+            finally:
+                tmp.unlink(missing_ok=True)
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
         with os.fdopen(fd, encoding="ascii") as stream:
             info = os.fstat(stream.fileno())
