@@ -49,7 +49,8 @@ def _resolve(module: Module, node: ast.ImportFrom) -> str:
 def imports(module: Module, known: dict[str, Module]) -> Iterator[tuple[str, int]]:
     """(imported module, line) for every import of ours in ``module``, lazy ones included.
 
-    ``from pkg import name`` counts as an import of ``pkg.name`` when that is a module.
+    ``from pkg import name`` counts as an import of ``pkg`` and, when that is a module, of
+    ``pkg.name``.
     """
     for node in ast.walk(module.tree):
         if isinstance(node, ast.Import):
@@ -60,6 +61,10 @@ def imports(module: Module, known: dict[str, Module]) -> Iterator[tuple[str, int
             target = _resolve(module, node)
             if target.split(".")[0] != PACKAGE:
                 continue
+            if target in known:
+                # ``from pkg import name`` runs pkg/__init__.py too: a submodule that does this
+                # with its own package imports the package that imports it.
+                yield target, node.lineno
             for alias in node.names:
                 full = f"{target}.{alias.name}"
                 yield (full if full in known else _nearest(target, known)), node.lineno
@@ -72,14 +77,12 @@ def _nearest(name: str, known: dict[str, Module]) -> str:
 
 
 def graph(known: dict[str, Module] | None = None) -> dict[str, set[str]]:
-    """Module -> the modules it imports (itself and its own submodules left out)."""
+    """Module -> the modules it imports (itself left out)."""
     known = known or modules()
     out: dict[str, set[str]] = {name: set() for name in known}
     for name, module in known.items():
         for target, _line in imports(module, known):
-            # A package importing its own submodules (a registry, re-exports) is structure,
-            # not a climb; a submodule importing its package's __init__ is counted.
-            if target != name and not (module.is_package and target.startswith(name + ".")):
+            if target != name:
                 out[name].add(target)
     return out
 

@@ -8,9 +8,11 @@ from dataclasses import dataclass, field
 
 from yaml.nodes import MappingNode, Node, ScalarNode
 
+import secure_gate.scanners.pins.images as images
+import secure_gate.scanners.pins.pip_install as pip_install
+import secure_gate.scanners.pins.rules as rules
 from secure_gate import yamlnodes as y
 from secure_gate.model import Confidence, Finding
-from secure_gate.scanners.pins import images, pip_install, rules
 from secure_gate.scanners.pins.expand import Scope, Value, has_reference
 
 __all__ = ["YamlError", "check_action", "check_workflow"]

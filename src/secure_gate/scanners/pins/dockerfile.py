@@ -7,9 +7,11 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import secure_gate.scanners.pins.images as images
+import secure_gate.scanners.pins.pip_install as pip_install
+import secure_gate.scanners.pins.rules as rules
 from secure_gate.dockerfiles import DockerfileError, Instruction, parse
 from secure_gate.model import Confidence, Finding
-from secure_gate.scanners.pins import images, pip_install, rules
 from secure_gate.scanners.pins.expand import Scope, Value, has_reference
 from secure_gate.scanners.pins.shell import Word, commands
 

@@ -10,10 +10,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import secure_gate.scanners.pins.rules as rules
 from secure_gate import filekinds
 from secure_gate.manifests.requirements import parse_requirements
 from secure_gate.model import Finding
-from secure_gate.scanners.pins import rules
 from secure_gate.scanners.pins.requirements import check_line
 
 PROJECT_FILES = ("pyproject.toml", "Pipfile", "setup.cfg", "setup.py")

@@ -7,6 +7,7 @@ from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+import secure_gate.scanners.pins.rules as rules
 from secure_gate.files import RepoFile
 from secure_gate.manifests import envvars
 from secure_gate.manifests.requirements import (
@@ -16,7 +17,6 @@ from secure_gate.manifests.requirements import (
     resolve_include,
 )
 from secure_gate.model import Confidence, Finding, Severity
-from secure_gate.scanners.pins import rules
 
 _COMMIT = re.compile(r"@[0-9a-fA-F]{40}(?:[#&]|$)")
 _URL_HASH = re.compile(r"[#&](?:sha256|sha384|sha512)=[0-9a-fA-F]+")

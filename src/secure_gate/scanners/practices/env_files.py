@@ -12,10 +12,11 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+import secure_gate.scanners.practices.flow as flow
+import secure_gate.scanners.practices.gitignore as gitignore
 from secure_gate.files import RepoFile
 from secure_gate.manifests.discover import parse_manifest
 from secure_gate.model import Confidence
-from secure_gate.scanners.practices import flow, gitignore
 from secure_gate.scanners.practices.pysource import Module
 from secure_gate.scanners.practices.rules import ENV_FILE_COMMITTED, ENV_FILE_NOT_IGNORED, Hit
 

@@ -15,8 +15,8 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
+import secure_gate.scanners.practices.flow as flow
 from secure_gate.model import Confidence
-from secure_gate.scanners.practices import flow
 from secure_gate.scanners.practices.pysource import FUNCTIONS, Module, source_of
 from secure_gate.scanners.practices.rules import ERROR_DETAILS_EXPOSED, Hit
 

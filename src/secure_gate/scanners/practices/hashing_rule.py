@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import ast
 
+import secure_gate.scanners.practices.flow as flow
+import secure_gate.scanners.practices.names as names
 from secure_gate.model import Confidence
-from secure_gate.scanners.practices import flow, names
 from secure_gate.scanners.practices.pysource import SCOPES, Module, source_of
 from secure_gate.scanners.practices.rules import FAST_HASH, Hit
 

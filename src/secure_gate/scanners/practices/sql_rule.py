@@ -14,8 +14,8 @@ import ast
 import re
 from collections.abc import Callable
 
+import secure_gate.scanners.practices.flow as flow
 from secure_gate.model import Confidence
-from secure_gate.scanners.practices import flow
 from secure_gate.scanners.practices.pysource import Module, source_of, walk_scope
 from secure_gate.scanners.practices.rules import SQL_STRING_BUILT, Hit
 

@@ -16,8 +16,8 @@ from __future__ import annotations
 import ast
 import re
 
+import secure_gate.scanners.practices.flow as flow
 from secure_gate.model import Confidence
-from secure_gate.scanners.practices import flow
 from secure_gate.scanners.practices.pysource import Module, source_of, walk_scope
 from secure_gate.scanners.practices.rules import TEMPLATE_UNESCAPED, Hit
 

@@ -10,9 +10,9 @@ from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 
+import secure_gate.scanners.workflows.zizmor_json as zizmor_json
 from secure_gate import _subprocess
 from secure_gate.errors import ScannerError
-from secure_gate.scanners.workflows import zizmor_json
 
 PERSONAS = ("regular", "pedantic", "auditor")
 # zizmor's exit codes: 0 nothing found, 11-14 the worst finding's severity (10 was "unknown"
