@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -102,7 +103,7 @@ class Flag:
     replaces: tuple[str, ...] = ()  # options of the same scanner this flag switches off
 
 
-class Scanner:
+class Scanner(ABC):
     """The base of every scanner adapter: every capability is declared here with its default.
 
     ``select`` picks the files it wants from the walk; ``scan`` runs the tool and parses what
@@ -146,17 +147,17 @@ class Scanner:
     # ``{rule: ((scanner, rule), ...)}``.
     same_as: ClassVar[Mapping[str, tuple[tuple[str, str], ...]]] = {}
 
+    @abstractmethod
     def version(self) -> str | None:
         """The underlying tool's version (None if it is not installed)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def select(self, fileset: FileSet, options: Mapping[str, Any]) -> tuple[RepoFile, ...]:
         """The files this scanner reads."""
-        raise NotImplementedError
 
+    @abstractmethod
     def scan(self, job: ScanJob) -> ScanOutcome:
         """Scan ``job.files``; raise :class:`secure_gate.errors.ScannerError` if it cannot."""
-        raise NotImplementedError
 
     def may_read(self, path: str) -> bool:
         """Whether a named file could be one of this scanner's (a hook starts its worker

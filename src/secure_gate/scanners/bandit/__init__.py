@@ -159,7 +159,8 @@ class BanditScanner(Scanner):
             lambda document, _batch: parse(document, resolve, _read_lines), "bandit")
 
     def describe(self, stats: Mapping[str, int], fileset: FileSet) -> list[str]:
-        """bandit counts a bare `# nosec` under "nosec" and `# nosec BXXX` under
-        "skipped_tests": both are inline suppressions the report makes visible."""
+        """bandit counts a bare `# nosec` under "nosec" and a `# nosec` naming tests (such as
+        `# nosec B602`) under "skipped_tests": both are inline suppressions the report makes
+        visible."""
         silenced = stats.get("nosec", 0) + stats.get("skipped_tests", 0)
         return [f"{silenced} result(s) silenced by `# nosec` comments"] if silenced else []
