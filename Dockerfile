@@ -25,12 +25,14 @@ RUN apt-get update \
     && rm -rf /var/lib/apt/lists/* \
     && git config --system --add safe.directory /github/workspace
 
-# Dependencies only from the lock files, every file checked against its hash.
+# Dependencies only from the lock files, every file checked against its hash; --no-deps
+# because the lock is complete (pip check proves it), so pip resolves and downloads nothing else.
 COPY requirements/runtime.txt requirements/build.txt /tmp/secure-gate/requirements/
 RUN python3 -m venv /opt/secure-gate \
-    && /opt/secure-gate/bin/python -m pip install --require-hashes \
+    && /opt/secure-gate/bin/python -m pip install --require-hashes --no-deps \
         -r /tmp/secure-gate/requirements/runtime.txt \
-        -r /tmp/secure-gate/requirements/build.txt
+        -r /tmp/secure-gate/requirements/build.txt \
+    && /opt/secure-gate/bin/python -m pip check
 
 # The gate itself, built with the pinned build tools (no isolated build, no downloads).
 COPY pyproject.toml README.md /tmp/secure-gate/
