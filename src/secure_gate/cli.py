@@ -150,11 +150,48 @@ def build_parser() -> argparse.ArgumentParser:
     install.add_argument("--force", action="store_true",
                          help="replace existing hooks that are not secure-gate's")
     install.add_argument("--no-pre-push", action="store_true", help="only the pre-commit hook")
+    _add_fix(sub.add_parser("fix", help="edit pins, hashes and vulnerable versions into "
+                            "place (asks the package index, GitHub and registries)"))
     baseline = sub.add_parser("baseline", help="write the current findings as a baseline")
     add_scan_options(baseline)
     baseline.add_argument("--output", "-o", metavar="FILE", default=".secure-gate-baseline.json",
                           help="where to write the baseline")
     return parser
+
+
+def _registry(value: str) -> tuple[str, str]:
+    host, sep, url = value.partition("=")
+    if not sep or not host or not url.startswith(("https://", "http://")):
+        raise argparse.ArgumentTypeError(f"{value!r}: expected HOST=URL (docker.io=https://"
+                                         "mirror.example)")
+    return host.lower(), url
+
+
+def _add_fix(fix: argparse.ArgumentParser) -> None:
+    fix.add_argument("paths", nargs="*", metavar="PATH",
+                     help="fix only these files or folders")
+    fix.add_argument("--config", metavar="FILE", help="config file (as for scan)")
+    fix.add_argument("--only", type=_scanner_list, metavar="a,b",
+                     help="fix only these scanners' findings (default: every scanner that "
+                          "has a fixer)")
+    fix.add_argument("--diff", action="store_true",
+                     help="print the edits as a unified diff instead of writing them")
+    fix.add_argument("--dry-run", action="store_true",
+                     help="say what would change, write nothing")
+    fix.add_argument("--pin", action="store_true",
+                     help="also pin requirements that accept a range, to the highest version "
+                          "the range allows with no known advisory")
+    fix.add_argument("--index-url", metavar="URL",
+                     help="the package index's simple API (default: PyPI; a requirements "
+                          "file's own --index-url wins)")
+    fix.add_argument("--github-api-url", metavar="URL",
+                     help="the GitHub API (default: $GITHUB_API_URL, else api.github.com)")
+    fix.add_argument("--registry", type=_registry, action="append", default=[],
+                     metavar="HOST=URL", help="ask a registry's API v2 at URL (a mirror)")
+    fix.add_argument("--timeout", type=_positive_int, default=15, metavar="S",
+                     help="seconds per request (default 15; each is retried 3 times)")
+    fix.add_argument("--jobs", type=_positive_int, metavar="N",
+                     help="worker processes (default: all cores)")
 
 
 def _use_colour(choice: str, stream: TextIO | None = None) -> bool:
@@ -212,6 +249,44 @@ def _cmd_scan(args: argparse.Namespace) -> int:
     if args.shard is not None and "json" not in wanted:
         raise UsageError("--shard needs --json FILE: the shard's report is what merge reads")
     return _emit_reports(run_scan(scan_request(args, Path.cwd())), args, wanted)
+
+
+def _cmd_fix(args: argparse.Namespace) -> int:
+    from secure_gate import fixer
+    from secure_gate.github.handoff import take_token
+    from secure_gate.net.http import Http
+    from secure_gate.net.services import GITHUB_API, PYPI_SIMPLE, Services
+
+    token = take_token(os.environ, source="GITHUB_TOKEN") or None
+    services = Services(
+        http=Http(timeout=float(args.timeout)),
+        index_url=args.index_url or PYPI_SIMPLE,
+        github_api=(args.github_api_url or os.environ.get("GITHUB_API_URL") or GITHUB_API),
+        github_token=token,
+        registries=dict(args.registry),
+    )
+    root = Path.cwd()
+    request = fixer.FixRequest(
+        scan=ScanRequest(root=root, paths=tuple(args.paths), config_file=args.config,
+                         jobs=args.jobs, cache_dir=None),
+        services=services, only=args.only, pin_ranges=args.pin,
+        dry_run=args.diff or args.dry_run)
+    result = fixer.run(request)
+    if args.diff:
+        text = result.diff()
+        sys.stdout.write(terminal_safe(text) if sys.stdout.isatty() else text)
+    for line in fixer.summary(result, dry_run=request.dry_run):
+        print(line, file=sys.stderr if args.diff else sys.stdout)
+    return fixer.exit_code(result)
+
+
+def terminal_safe(text: str) -> str:
+    """A diff for a terminal: every line's hidden characters shown as escapes (a file's
+    escape sequences never reach the terminal); piped, the diff is left exact for
+    ``git apply``."""
+    from secure_gate.report.escape import reveal
+
+    return reveal(text, keep="\n\t")
 
 
 def _cmd_merge(args: argparse.Namespace) -> int:
@@ -335,7 +410,7 @@ def _cmd_install_hooks(args: argparse.Namespace) -> int:
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "scan": _cmd_scan, "github": _cmd_github, "baseline": _cmd_baseline, "hook": _cmd_hook,
-    "install-hooks": _cmd_install_hooks, "merge": _cmd_merge,
+    "install-hooks": _cmd_install_hooks, "merge": _cmd_merge, "fix": _cmd_fix,
 }
 
 
@@ -356,6 +431,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             # A process of its own (never an in-process call): before any worker or tool
             # starts, no credential is left in its environment block for a child to read.
             reexec_without_credentials(keep_token=args.command == "github")
+        elif argv is None and args.command == "fix":
+            from secure_gate.github.handoff import reexec_without_credentials
+
+            # fix asks the GitHub API with GITHUB_TOKEN: handed over the same way, so that
+            # no scanner or tool it starts can read it.
+            reexec_without_credentials(source="GITHUB_TOKEN")
         return COMMANDS[args.command](args)
     except Terminated:
         print("secure-gate: terminated", file=sys.stderr)

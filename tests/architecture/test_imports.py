@@ -16,6 +16,7 @@ FLOORS: tuple[tuple[str, ...], ...] = (
     ("secure_gate.__main__",),
     ("secure_gate.cli",),                      # the dispatcher: parses argv, routes commands
     ("secure_gate.hookrun", "secure_gate.hookargs", "secure_gate.github"),  # the other doors
+    ("secure_gate.fixer",),                    # secure-gate fix: scans, edits, scans again
     ("secure_gate.engine",),
     ("secure_gate.history",),
     ("secure_gate.diff",),
@@ -26,11 +27,12 @@ FLOORS: tuple[tuple[str, ...], ...] = (
      "secure_gate.configkeys", "secure_gate.baseline"),
     ("secure_gate.scanners",),
     ("secure_gate.cache", "secure_gate.manifests", "secure_gate.advisories",
-     "secure_gate.workers", "secure_gate.progress"),
+     "secure_gate.workers", "secure_gate.progress", "secure_gate.net"),
     ("secure_gate.files", "secure_gate.filekinds", "secure_gate.shards"),
     ("secure_gate.git", "secure_gate.report", "secure_gate.globs", "secure_gate.yamlnodes",
      "secure_gate.dockerfiles", "secure_gate.yamlbudget", "secure_gate.options"),
     ("secure_gate", "secure_gate.model", "secure_gate.redact", "secure_gate.errors",
+     "secure_gate.edits",
      "secure_gate._subprocess"),
 )
 DOORS = ("secure_gate.cli", "secure_gate.hookrun", "secure_gate.github", "secure_gate.__main__")

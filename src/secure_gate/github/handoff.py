@@ -31,19 +31,20 @@ CREDENTIALS = (TOKEN_INPUT, "GITHUB_TOKEN", "GH_TOKEN", "GH_ENTERPRISE_TOKEN",
 MAX_TOKEN_BYTES = 16 * 1024
 
 
-def reexec_without_credentials(*, keep_token: bool = True) -> None:
+def reexec_without_credentials(*, keep_token: bool = True, source: str = TOKEN_INPUT) -> None:
     """Replace this process by itself minus :data:`CREDENTIALS`; return if there are none.
 
-    ``keep_token``: hand the ``github-token`` input over through a pipe (the Action door's
-    API client needs it); the other doors need no credential at all.
+    ``keep_token``: hand the token in the variable ``source`` over through a pipe (the
+    Action door's API client needs the ``github-token`` input, ``fix`` needs
+    ``GITHUB_TOKEN``); the other doors need no credential at all.
     """
     if not any(name in os.environ for name in CREDENTIALS):
         return
     env = {k: v for k, v in os.environ.items() if k not in CREDENTIALS}
     if keep_token:
-        token = os.environ.get(TOKEN_INPUT, "").strip().encode()
+        token = os.environ.get(source, "").strip().encode()
         if len(token) > MAX_TOKEN_BYTES:
-            raise UsageError(f"input 'github-token': longer than {MAX_TOKEN_BYTES} bytes")
+            raise UsageError(f"{_named(source)}: longer than {MAX_TOKEN_BYTES} bytes")
         read_end, write_end = os.pipe()
         os.write(write_end, token)
         os.close(write_end)
@@ -55,14 +56,18 @@ def reexec_without_credentials(*, keep_token: bool = True) -> None:
     os.execve(sys.executable, [sys.executable, *sys.orig_argv[1:]], env)  # noqa: S606
 
 
-def take_token(environ: MutableMapping[str, str]) -> str:
-    """The ``github-token`` input, from the hand-off pipe (or, in-process, the variable).
+def _named(source: str) -> str:
+    return "input 'github-token'" if source == TOKEN_INPUT else source
+
+
+def take_token(environ: MutableMapping[str, str], source: str = TOKEN_INPUT) -> str:
+    """The token of ``source``, from the hand-off pipe (or, in-process, the variable).
 
     Either way it is gone from ``environ`` afterwards and the pipe is closed.
     """
     fd_text = environ.pop(FD_VARIABLE, None)
     if fd_text is None:
-        return environ.pop(TOKEN_INPUT, "").strip()
+        return environ.pop(source, "").strip()
     try:
         fd = int(fd_text)
     except ValueError:
@@ -72,7 +77,7 @@ def take_token(environ: MutableMapping[str, str]) -> str:
         while chunk := os.read(fd, MAX_TOKEN_BYTES + 1):
             chunks.append(chunk)
             if sum(map(len, chunks)) > MAX_TOKEN_BYTES:
-                raise UsageError(f"input 'github-token': longer than {MAX_TOKEN_BYTES} bytes")
+                raise UsageError(f"{_named(source)}: longer than {MAX_TOKEN_BYTES} bytes")
     except OSError as exc:
         raise UsageError(f"could not read the token hand-off: {exc.strerror or exc}") from None
     finally:

@@ -10,8 +10,10 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from secure_gate import filekinds
+from secure_gate.edits import FixOutcome
 from secure_gate.files import FileSet, RepoFile
 from secure_gate.model import Finding
+from secure_gate.net.services import Services
 from secure_gate.options import Option
 from secure_gate.workers.pool import WorkerPool
 
@@ -72,6 +74,32 @@ class ScanOutcome:
         out.add(self)
         out.add(other)
         return out
+
+
+@dataclass(frozen=True, slots=True)
+class FixJob:
+    """What a scanner's fixer is asked (``secure-gate fix``): edit ``findings`` away.
+
+    ``root`` is the copy being fixed (never the repository itself); ``read`` gives a file's
+    current text there with its line endings as they are. ``pin_ranges`` is ``--pin``: pin
+    requirements that accept a range, not only add hashes to pinned ones.
+    """
+
+    root: Path
+    findings: tuple[Finding, ...]
+    options: Mapping[str, Any]
+    services: Services
+    pin_ranges: bool = False
+
+    def read(self, path: str) -> str:
+        """The text of ``path`` (relative to ``root``), endings kept; ``ValueError`` when it is
+        not UTF-8 text or cannot be read."""
+        try:
+            with (self.root / path).open(encoding="utf-8", newline="") as handle:
+                text = handle.read()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ValueError(f"{path} cannot be read as UTF-8 text: {exc}") from None
+        return text.removeprefix("\ufeff")
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,6 +174,8 @@ class Scanner(ABC):
     # the same line, reported once (``secure_gate.duplicates``):
     # ``{rule: ((scanner, rule), ...)}``.
     same_as: ClassVar[Mapping[str, tuple[tuple[str, str], ...]]] = {}
+    # ``secure-gate fix`` can edit some of this scanner's findings away (``fix``).
+    fixes: ClassVar[bool] = False
 
     @abstractmethod
     def version(self) -> str | None:
@@ -158,6 +188,10 @@ class Scanner(ABC):
     @abstractmethod
     def scan(self, job: ScanJob) -> ScanOutcome:
         """Scan ``job.files``; raise :class:`secure_gate.errors.ScannerError` if it cannot."""
+
+    def fix(self, job: FixJob) -> FixOutcome:
+        """Edits that fix ``job.findings`` and what cannot be fixed (``fixes`` scanners)."""
+        return FixOutcome()
 
     def may_read(self, path: str) -> bool:
         """Whether a named file could be one of this scanner's (a hook starts its worker

@@ -9,10 +9,11 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from secure_gate import __version__, filekinds, options
+from secure_gate.edits import FixOutcome
 from secure_gate.files import FileSet, RepoFile
 from secure_gate.model import Finding
 from secure_gate.options import Option
-from secure_gate.scanners.base import HookSpec, ScanJob, Scanner, ScanOutcome
+from secure_gate.scanners.base import FixJob, HookSpec, ScanJob, Scanner, ScanOutcome
 from secure_gate.scanners.pins import actions, dockerfile, lockfile, requirements, rules
 
 __all__ = ["PinsScanner", "file_kind"]
@@ -90,6 +91,13 @@ class PinsScanner(Scanner):
         "require-hashes": options.boolean(
             False, "treat requirements pinned without --hash as medium, not low"),
     }
+    fixes: ClassVar[bool] = True
+
+    def fix(self, job: FixJob) -> FixOutcome:
+        """Pins, hashes, commit SHAs and digests edited into place (secure-gate fix)."""
+        import secure_gate.scanners.pins.fix as fixing
+
+        return fixing.fix(job)
 
     def version(self) -> str | None:
         """The checks are secure-gate's own, so its version is theirs."""

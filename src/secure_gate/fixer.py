@@ -1,0 +1,273 @@
+"""``secure-gate fix``: scan, ask each scanner's fixer for edits, apply them, scan again.
+
+The work happens in a private copy of the repository's files, never in the repository
+itself: round after round the copy is scanned with the scanners that can fix
+(``Scanner.fixes``), their fixers' edits are applied there, and the rounds stop when a
+round changes nothing (one fix can make another possible: a raised pin then needs its new
+hashes). Only then are the changed files compared with the originals, and written back
+(each replaced whole, atomically, keeping its mode) unless the run is a dry run. So a
+``--diff`` shows exactly what a real run writes, and a second run finds nothing to do.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from secure_gate import engine
+from secure_gate.edits import Edit, FixOutcome, Unfixed, apply, unified_diff
+from secure_gate.errors import (
+    EXIT_FAILED,
+    EXIT_PASSED,
+    EXIT_SCANNER_ERROR,
+    GateError,
+    UsageError,
+)
+from secure_gate.files import collect
+from secure_gate.model import Finding, Report, Status
+from secure_gate.net.services import Services
+from secure_gate.report.escape import terminal
+from secure_gate.request import ScanRequest
+from secure_gate.scanners import SCANNERS, scanner_class
+from secure_gate.scanners.base import FixJob
+
+MAX_ROUNDS = 4
+_BOM = "\ufeff"
+
+
+def fixing_scanners(only: Sequence[str] | None = None) -> tuple[str, ...]:
+    """The scanners whose findings ``fix`` can edit away (``only`` narrows them)."""
+    able = tuple(name for name in SCANNERS if scanner_class(name).fixes)
+    if not only:
+        return able
+    unknown = [name for name in only if name not in SCANNERS]
+    if unknown:
+        raise UsageError(f"--only: unknown scanner(s) {', '.join(unknown)}; "
+                         f"fix knows {', '.join(able)}")
+    unable = [name for name in only if name not in able]
+    if unable:
+        raise UsageError(f"--only: {', '.join(unable)} has no fixer; fix knows "
+                         f"{', '.join(able)}")
+    return tuple(name for name in able if name in only)
+
+
+@dataclass(frozen=True, slots=True)
+class FixRequest:
+    """What one ``fix`` run is asked: the scan to fix, which scanners, and where to look."""
+
+    scan: ScanRequest
+    services: Services
+    only: tuple[str, ...] | None = None
+    pin_ranges: bool = False
+    dry_run: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class FileChange:
+    """One file as it was and as ``fix`` leaves it (text, line endings and BOM kept)."""
+
+    path: str
+    before: str
+    after: str
+
+    def diff(self) -> str:
+        """The change as a unified diff."""
+        return unified_diff(self.path, self.before, self.after)
+
+
+@dataclass(slots=True)
+class FixResult:
+    """Everything a ``fix`` run did and could not do."""
+
+    changes: list[FileChange] = field(default_factory=list)
+    edits: list[Edit] = field(default_factory=list)
+    unfixed: list[Unfixed] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    remaining: list[Finding] = field(default_factory=list)  # the last scan's findings
+    rounds: int = 0
+    written: bool = False
+
+    def diff(self) -> str:
+        """Every change as one unified diff (files in path order)."""
+        return "".join(change.diff() for change in self.changes)
+
+
+def _read(path: Path) -> str:
+    with path.open(encoding="utf-8", newline="") as handle:
+        return handle.read()
+
+
+@contextmanager
+def _copy_of(root: Path, request: ScanRequest) -> Iterator[tuple[Path, dict[str, Path]]]:
+    """A private copy of the repository's files (what the scan would list): each file's
+    path in the copy (the display path: odd bytes spelled ``\\xNN``) and where it really is."""
+    fileset = collect(root, only=request.paths, listing=request.listing)
+    with tempfile.TemporaryDirectory(prefix="secure-gate-fix-") as scratch:
+        into = Path(scratch)
+        listed: dict[str, Path] = {}
+        for repo_file in fileset.files:
+            target = into / repo_file.path
+            try:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(repo_file.abspath, target, follow_symlinks=False)
+            except OSError:
+                continue  # unreadable here: the scan of the copy reports it missing
+            listed[repo_file.path] = repo_file.abspath
+        yield into, listed
+
+
+def _findings_by_scanner(report: Report, names: Sequence[str]) -> dict[str, list[Finding]]:
+    out: dict[str, list[Finding]] = {name: [] for name in names}
+    for finding in report.findings:
+        if finding.scanner in out and finding.suppression is None:
+            out[finding.scanner].append(finding)
+    return out
+
+
+def _scan_errors(report: Report) -> list[str]:
+    return [f"{result.name}: {result.message or 'could not scan'}"
+            for result in report.scanners if result.status is Status.ERROR]
+
+
+def run(request: FixRequest) -> FixResult:
+    """Fix what the scanners of ``request`` can fix; see the module's description."""
+    names = fixing_scanners(request.only)
+    root = request.scan.root.resolve()
+    result = FixResult()
+    with _copy_of(root, request.scan) as (into, listed):
+        scan = replace(request.scan, root=into, listing=tuple(listed), origin=root,
+                       scanners=names, diff_base=None, shard=None, history="off",
+                       cache_dir=None)
+        originals: dict[str, str] = {}
+        policy = engine.load_policy(scan).config
+        report = engine.scan(scan)
+        while result.rounds < MAX_ROUNDS:
+            result.errors = _scan_errors(report)
+            outcome = FixOutcome()
+            found = _findings_by_scanner(report, names)
+            for name in names:
+                if not found[name]:
+                    continue
+                fixer = scanner_class(name)()
+                job = FixJob(root=into, findings=tuple(found[name]),
+                             options={**policy.scanner(name).options,
+                                      **scan.scanner_options.get(name, {})},
+                             services=request.services,
+                             pin_ranges=request.pin_ranges)
+                outcome.add(fixer.fix(job))
+            result.rounds += 1
+            made = _apply(into, outcome.edits, originals, result)
+            result.notes.extend(n for n in outcome.notes if n not in result.notes)
+            if result.rounds == 1 or made:
+                result.unfixed = outcome.unfixed  # the latest round's word on what is left
+            if not made:
+                break
+            report = engine.scan(scan)
+        result.remaining = list(report.findings)
+        result.errors = _scan_errors(report)
+        for path in sorted(originals):
+            after = _read(into / path)
+            if after != originals[path]:
+                result.changes.append(FileChange(path, originals[path], after))
+        if not request.dry_run and result.changes:
+            for change in result.changes:
+                _write_back(root, listed[change.path], change)
+            result.written = True
+    return result
+
+
+def _apply(into: Path, edits: Sequence[Edit], originals: dict[str, str],
+           result: FixResult) -> int:
+    """Apply one round's edits in the copy; the number made. Refused edits are unfixed."""
+    by_path: dict[str, list[Edit]] = {}
+    for edit in edits:
+        by_path.setdefault(edit.path, []).append(edit)
+    made = 0
+    for path, file_edits in sorted(by_path.items()):
+        target = into / path
+        if not _inside(into, target):
+            result.unfixed.extend(Unfixed(e.path, e.line, e.rule, "outside the repository")
+                                  for e in file_edits)
+            continue
+        try:
+            text = _read(target)
+        except (OSError, UnicodeDecodeError) as exc:
+            result.errors.append(f"{path}: cannot be read as UTF-8 text: {exc}")
+            continue
+        originals.setdefault(path, text)
+        bom = _BOM if text.startswith(_BOM) else ""
+        applied = apply(text.removeprefix(_BOM), file_edits)
+        for edit, why in applied.refused:
+            result.notes.append(f"{path}:{edit.line}: {edit.rule}: edit not made ({why}); "
+                                "run fix again")
+        if applied.made:
+            with target.open("w", encoding="utf-8", newline="") as handle:
+                handle.write(bom + applied.text)
+            result.edits.extend(applied.made)
+            made += len(applied.made)
+    return made
+
+
+def _inside(root: Path, path: Path) -> bool:
+    try:
+        path.resolve().relative_to(root.resolve())
+    except ValueError:
+        return False
+    return not path.is_symlink()
+
+
+def _write_back(root: Path, target: Path, change: FileChange) -> None:
+    """Replace the repository's file ``target`` whole (written aside, then renamed), keeping
+    its mode; one that changed since it was read, or that is a link, is left alone (an
+    error)."""
+    if target.is_symlink() or not _inside(root, target):
+        raise GateError(f"{change.path}: not written: it is a link or outside the repository")
+    try:
+        if _read(target) != change.before:
+            raise GateError(f"{change.path}: not written: it changed while fix ran")
+        mode = target.stat().st_mode & 0o7777
+        handle, aside = tempfile.mkstemp(dir=target.parent, prefix=".secure-gate-fix-")
+        try:
+            with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
+                out.write(change.after)
+            os.chmod(aside, mode)
+            os.replace(aside, target)
+        except BaseException:
+            Path(aside).unlink(missing_ok=True)
+            raise
+    except OSError as exc:
+        raise GateError(f"{change.path}: not written: {exc}") from None
+
+
+def summary(result: FixResult, *, dry_run: bool) -> list[str]:
+    """What the run changed and could not change, one escaped line each."""
+    files = len(result.changes)
+    done = "would change" if dry_run else "changed"
+    lines = [f"secure-gate fix: {len(result.edits)} edit(s), {done} {files} file(s) in "
+             f"{result.rounds} round(s)"]
+    for edit in result.edits:
+        lines.append(f"  {terminal(edit.path)}:{edit.line}: {terminal(edit.rule)}: "
+                     f"{terminal(edit.summary, limit=300)}")
+    if result.unfixed:
+        lines.append(f"not fixed: {len(result.unfixed)}")
+        for item in result.unfixed:
+            where = f"{terminal(item.path)}:{item.line}" if item.line else terminal(item.path)
+            lines.append(f"  {where}: {terminal(item.rule)}: {terminal(item.reason, limit=400)}")
+    for note in result.notes:
+        lines.append(f"note: {terminal(note, limit=400)}")
+    for error in result.errors:
+        lines.append(f"error: {terminal(error, limit=400)}")
+    return lines
+
+
+def exit_code(result: FixResult) -> int:
+    """3 when a scan failed, 1 when something is left unfixed, else 0."""
+    if result.errors:
+        return EXIT_SCANNER_ERROR
+    return EXIT_FAILED if result.unfixed else EXIT_PASSED

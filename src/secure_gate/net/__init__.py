@@ -1,0 +1,1 @@
+"""The network clients of ``secure-gate fix`` (the only command that uses the network)."""

@@ -1,0 +1,223 @@
+"""The one HTTP client of ``secure-gate fix``: timeouts, bounded retries, size limits, and
+errors that name the service.
+
+Only ``fix`` talks to the network. Every request names the service it asks (``PyPI``,
+``the GitHub API``, ``registry docker.io``) so that an unreachable one is reported as that
+service, never as a stack trace. A token is sent only to the origin it belongs to: a
+redirect to another host drops the ``Authorization`` header, and no URL with credentials in
+it is ever printed.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from secure_gate import __version__
+from secure_gate.errors import EXIT_SCANNER_ERROR, GateError
+
+USER_AGENT = f"secure-gate/{__version__} (+https://github.com/secure-gate/secure-gate)"
+MAX_BODY = 32 * 1024 * 1024
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+MAX_RETRY_AFTER = 30.0
+
+
+class ServiceError(GateError):
+    """A service could not answer; the message names it and says what happened (exit 3
+    when nothing catches it: what ``fix`` needed could not be looked up)."""
+
+    exit_code = EXIT_SCANNER_ERROR
+
+    def __init__(self, service: str, url: str, reason: str, status: int | None = None) -> None:
+        self.service = service
+        self.url = shown_url(url)
+        self.reason = reason
+        self.status = status
+        super().__init__(f"{service} ({self.url}): {reason}")
+
+
+class NotFound(ServiceError):
+    """The service answered 404 (or the like): what was asked for does not exist there."""
+
+
+class RateLimited(ServiceError):
+    """The service refused for its rate limit, after the retries allowed."""
+
+
+def shown_url(url: str) -> str:
+    """``url`` without user info, query or fragment: fit for any log."""
+    try:
+        parts = urllib.parse.urlsplit(url)
+    except ValueError:
+        return "<unparsable URL>"
+    host = parts.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
+    try:
+        port = f":{parts.port}" if parts.port else ""
+    except ValueError:
+        port = ""
+    return urllib.parse.urlunsplit((parts.scheme, host + port, parts.path, "", ""))
+
+
+def origin(url: str) -> tuple[str, str, int | None]:
+    """(scheme, host, port) of ``url``: what a token is bound to."""
+    parts = urllib.parse.urlsplit(url)
+    return parts.scheme.lower(), (parts.hostname or "").lower(), parts.port
+
+
+@dataclass(frozen=True, slots=True)
+class Response:
+    """A whole answer: status, headers (lower-cased names) and body."""
+
+    status: int
+    headers: Mapping[str, str]
+    body: bytes
+    url: str
+
+    def json(self, service: str) -> Any:
+        """The body as JSON; :class:`ServiceError` when it is not."""
+        try:
+            return json.loads(self.body)
+        except (ValueError, RecursionError):
+            raise ServiceError(service, self.url, "answered with something that is not "
+                               "JSON") from None
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    """Redirects are followed by :class:`Http` itself, so it can drop the token."""
+
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+@dataclass(slots=True)
+class Http:
+    """GET requests with a timeout and bounded retries (connection errors, 429 and 5xx).
+
+    ``sleep`` and ``opener`` are seams for tests; the defaults are the real ones.
+    """
+
+    timeout: float = 15.0
+    retries: int = 3
+    backoff: float = 0.5
+    sleep: Callable[[float], None] = time.sleep
+    opener: urllib.request.OpenerDirector = field(
+        default_factory=lambda: urllib.request.build_opener(_NoRedirect()))
+    requests: int = 0  # how many requests were sent (for the summary line)
+
+    def get(self, service: str, url: str, *, headers: Mapping[str, str] | None = None,
+            token_origin: tuple[str, str, int | None] | None = None,
+            ok: frozenset[int] = frozenset({200})) -> Response:
+        """GET ``url``; answers whose status is in ``ok`` are returned, the rest raise.
+
+        ``headers`` may hold an ``Authorization``; it is only ever sent to ``token_origin``
+        (default: the origin of ``url``), redirects included.
+        """
+        base = {"User-Agent": USER_AGENT, **(headers or {})}
+        bound = token_origin or origin(url)
+        for _hop in range(5):
+            sent = dict(base)
+            if origin(url) != bound:
+                sent = {k: v for k, v in sent.items() if k.lower() != "authorization"}
+            answer = self._with_retries(service, url, sent)
+            if answer.status in (301, 302, 303, 307, 308) and "location" in answer.headers:
+                url = urllib.parse.urljoin(url, answer.headers["location"])
+                if urllib.parse.urlsplit(url).scheme not in ("http", "https"):
+                    raise ServiceError(service, url, "redirected to a URL that is not HTTP")
+                continue
+            if answer.status in ok:
+                return answer
+            raise _error(service, answer)
+        raise ServiceError(service, url, "redirected more than 5 times")
+
+    def json(self, service: str, url: str, **kwargs: Any) -> Any:
+        """GET ``url`` and read its JSON body."""
+        return self.get(service, url, **kwargs).json(service)
+
+    def _with_retries(self, service: str, url: str, headers: Mapping[str, str]) -> Response:
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                answer = self._once(service, url, headers)
+            except ServiceError:
+                if attempt > self.retries:
+                    raise
+                self.sleep(self.backoff * 2 ** (attempt - 1))
+                continue
+            if answer.status in RETRY_STATUSES or _rate_limited(answer):
+                wait = _retry_after(answer)
+                if attempt > self.retries or (wait is not None and wait > MAX_RETRY_AFTER):
+                    return answer
+                self.sleep(wait if wait is not None else self.backoff * 2 ** (attempt - 1))
+                continue
+            return answer
+
+    def _once(self, service: str, url: str, headers: Mapping[str, str]) -> Response:
+        if urllib.parse.urlsplit(url).scheme not in ("http", "https"):
+            raise ServiceError(service, url, "is not an http(s) URL")
+        # The scheme is checked just above: only http(s) is ever opened.
+        request = urllib.request.Request(url, headers=dict(headers), method="GET")  # noqa: S310
+        self.requests += 1
+        try:
+            handle = self.opener.open(request, timeout=self.timeout)
+        except urllib.error.HTTPError as exc:
+            handle = exc  # an answer all the same: its status decides
+        except OSError as exc:  # URLError, timeouts and refused connections among them
+            reason = getattr(exc, "reason", exc)
+            raise ServiceError(service, url, f"unreachable: {reason}") from None
+        with handle:
+            try:
+                body = handle.read(MAX_BODY + 1)
+            except OSError as exc:
+                raise ServiceError(service, url, f"the answer broke off: {exc}") from None
+            if len(body) > MAX_BODY:
+                raise ServiceError(service, url, f"answered with more than {MAX_BODY} bytes")
+            names = {k.lower(): v for k, v in handle.headers.items()}
+            return Response(handle.status or 0, names, body, url)
+
+
+def _rate_limited(answer: Response) -> bool:
+    # GitHub's primary limit is a 403 with x-ratelimit-remaining: 0; secondary limits are
+    # 403/429 with retry-after.
+    return answer.status == 403 and (answer.headers.get("x-ratelimit-remaining") == "0"
+                                     or "retry-after" in answer.headers)
+
+
+def _retry_after(answer: Response) -> float | None:
+    value = answer.headers.get("retry-after")
+    if value is not None:
+        value = value.strip()
+        if value.isdigit():
+            return float(value)
+        parsed = email.utils.parsedate_to_datetime(value) if value else None
+        if parsed is not None:
+            return max(0.0, parsed.timestamp() - time.time())
+    reset = answer.headers.get("x-ratelimit-reset")
+    if answer.headers.get("x-ratelimit-remaining") == "0" and reset and reset.isdigit():
+        return max(0.0, int(reset) - time.time())
+    return None
+
+
+def _error(service: str, answer: Response) -> ServiceError:
+    if answer.status == 404 or answer.status == 410:
+        return NotFound(service, answer.url, f"answered {answer.status}: not found",
+                        answer.status)
+    if answer.status == 429 or _rate_limited(answer):
+        wait = _retry_after(answer)
+        when = f"; it allows more in {int(wait)} s" if wait is not None else ""
+        return RateLimited(service, answer.url, f"rate limit reached (HTTP {answer.status})"
+                           f"{when}", answer.status)
+    if answer.status in (401, 403):
+        return ServiceError(service, answer.url, f"refused the request (HTTP {answer.status}"
+                            "): the token is missing, wrong or lacks the permission",
+                            answer.status)
+    return ServiceError(service, answer.url, f"answered HTTP {answer.status}", answer.status)
