@@ -103,23 +103,39 @@ def _read(path: Path) -> str:
         return handle.read()
 
 
+@dataclass(frozen=True, slots=True)
+class _Copy:
+    """The private copy: its folder, and each file by its display path, there and at home."""
+
+    root: Path
+    there: dict[str, Path]
+    home: dict[str, Path]
+
+    def listing(self) -> tuple[str, ...]:
+        """The copy's files by their names on disk (what a scan of it lists)."""
+        return tuple(os.fsdecode(os.path.relpath(p, self.root)) for p in self.there.values())
+
+
 @contextmanager
-def _copy_of(root: Path, request: ScanRequest) -> Iterator[tuple[Path, dict[str, Path]]]:
-    """A private copy of the repository's files (what the scan would list): each file's
-    path in the copy (the display path: odd bytes spelled ``\\xNN``) and where it really is."""
+def _copy_of(root: Path, request: ScanRequest) -> Iterator[_Copy]:
+    """A private copy of the repository's files (what the scan would list), under the same
+    names (any bytes), so that a scan of the copy names every file as the repository's."""
     fileset = collect(root, only=request.paths, listing=request.listing)
     with tempfile.TemporaryDirectory(prefix="secure-gate-fix-") as scratch:
-        into = Path(scratch)
-        listed: dict[str, Path] = {}
+        copy = _Copy(Path(scratch), {}, {})
         for repo_file in fileset.files:
-            target = into / repo_file.path
+            relative = os.path.relpath(repo_file.abspath, root)
+            target = copy.root / relative
+            if not _inside(copy.root, target):
+                continue
             try:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(repo_file.abspath, target, follow_symlinks=False)
             except OSError:
-                continue  # unreadable here: the scan of the copy reports it missing
-            listed[repo_file.path] = repo_file.abspath
-        yield into, listed
+                continue  # unreadable here: the scan of the copy does not see it
+            copy.there[repo_file.path] = target
+            copy.home[repo_file.path] = repo_file.abspath
+        yield copy
 
 
 def _findings_by_scanner(report: Report, names: Sequence[str]) -> dict[str, list[Finding]]:
@@ -140,8 +156,9 @@ def run(request: FixRequest) -> FixResult:
     names = fixing_scanners(request.only)
     root = request.scan.root.resolve()
     result = FixResult()
-    with _copy_of(root, request.scan) as (into, listed):
-        scan = replace(request.scan, root=into, listing=tuple(listed), origin=root,
+    with _copy_of(root, request.scan) as copy:
+        into = copy.root
+        scan = replace(request.scan, root=into, paths=(), listing=copy.listing(), origin=root,
                        scanners=names, diff_base=None, shard=None, history="off",
                        cache_dir=None)
         originals: dict[str, str] = {}
@@ -159,41 +176,43 @@ def run(request: FixRequest) -> FixResult:
                              options={**policy.scanner(name).options,
                                       **scan.scanner_options.get(name, {})},
                              services=request.services,
-                             pin_ranges=request.pin_ranges)
+                             pin_ranges=request.pin_ranges, where=copy.there)
                 outcome.add(fixer.fix(job))
             result.rounds += 1
-            made = _apply(into, outcome.edits, originals, result)
+            made, refused = _apply(copy, outcome.edits, originals, result)
             result.notes.extend(n for n in outcome.notes if n not in result.notes)
-            if result.rounds == 1 or made:
-                result.unfixed = outcome.unfixed  # the latest round's word on what is left
+            if result.rounds == 1 or made:  # the latest round's word on what is left
+                result.unfixed = [*outcome.unfixed, *refused]
             if not made:
                 break
             report = engine.scan(scan)
         result.remaining = list(report.findings)
         result.errors = _scan_errors(report)
         for path in sorted(originals):
-            after = _read(into / path)
+            after = _read(copy.there[path])
             if after != originals[path]:
                 result.changes.append(FileChange(path, originals[path], after))
         if not request.dry_run and result.changes:
             for change in result.changes:
-                _write_back(root, listed[change.path], change)
+                _write_back(root, copy.home[change.path], change)
             result.written = True
     return result
 
 
-def _apply(into: Path, edits: Sequence[Edit], originals: dict[str, str],
-           result: FixResult) -> int:
-    """Apply one round's edits in the copy; the number made. Refused edits are unfixed."""
+def _apply(copy: _Copy, edits: Sequence[Edit], originals: dict[str, str],
+           result: FixResult) -> tuple[int, list[Unfixed]]:
+    """Apply one round's edits in the copy: how many were made, and those never to be made
+    (a file the scan did not list, or outside the copy)."""
     by_path: dict[str, list[Edit]] = {}
     for edit in edits:
         by_path.setdefault(edit.path, []).append(edit)
     made = 0
+    refused: list[Unfixed] = []
     for path, file_edits in sorted(by_path.items()):
-        target = into / path
-        if not _inside(into, target):
-            result.unfixed.extend(Unfixed(e.path, e.line, e.rule, "outside the repository")
-                                  for e in file_edits)
+        target = copy.there.get(path)
+        if target is None or not _inside(copy.root, target):
+            refused.extend(Unfixed(e.path, e.line, e.rule, "not a file of this repository's "
+                                   "scan (outside it, or not listed)") for e in file_edits)
             continue
         try:
             text = _read(target)
@@ -211,7 +230,7 @@ def _apply(into: Path, edits: Sequence[Edit], originals: dict[str, str],
                 handle.write(bom + applied.text)
             result.edits.extend(applied.made)
             made += len(applied.made)
-    return made
+    return made, refused
 
 
 def _inside(root: Path, path: Path) -> bool:

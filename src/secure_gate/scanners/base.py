@@ -90,12 +90,16 @@ class FixJob:
     options: Mapping[str, Any]
     services: Services
     pin_ranges: bool = False
+    # Where each file of the copy is, by the path findings name (odd bytes in a name are
+    # spelled ``\\xNN`` in the path, not on disk).
+    where: Mapping[str, Path] = field(default_factory=dict)
 
     def read(self, path: str) -> str:
-        """The text of ``path`` (relative to ``root``), endings kept; ``ValueError`` when it is
+        """The text of ``path`` (a finding's path), endings kept; ``ValueError`` when it is
         not UTF-8 text or cannot be read."""
         try:
-            with (self.root / path).open(encoding="utf-8", newline="") as handle:
+            with self.where.get(path, self.root / path).open(encoding="utf-8",
+                                                             newline="") as handle:
                 text = handle.read()
         except (OSError, UnicodeDecodeError) as exc:
             raise ValueError(f"{path} cannot be read as UTF-8 text: {exc}") from None

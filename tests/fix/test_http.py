@@ -1,0 +1,224 @@
+"""The fix command's HTTP client against loopback servers: retries, limits, errors, the token."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from secure_gate.errors import EXIT_SCANNER_ERROR
+from secure_gate.net import http
+from secure_gate.net.http import Http, NotFound, RateLimited, ServiceError, shown_url
+
+Answer = tuple[int, dict[str, str], bytes]
+
+
+@dataclass
+class Server:
+    """Answers each GET with the next of ``script`` (the last one repeats); records requests."""
+
+    script: list[Callable[[str], Answer]] = field(default_factory=list)
+    seen: list[tuple[str, dict[str, str]]] = field(default_factory=list)
+    url: str = ""
+
+    def answer(self, path: str) -> Answer:
+        step = self.script[min(len(self.seen) - 1, len(self.script) - 1)]
+        return step(path)
+
+
+def _serve(server_state: Server) -> tuple[ThreadingHTTPServer, str]:
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+        def do_GET(self) -> None:
+            server_state.seen.append((self.path, {k.lower(): v for k, v in self.headers.items()}))
+            status, headers, body = server_state.answer(self.path)
+            self.send_response(status)
+            for name, value in headers.items():
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    return httpd, f"http://127.0.0.1:{httpd.server_address[1]}"
+
+
+@pytest.fixture
+def server(monkeypatch: pytest.MonkeyPatch) -> Iterator[Server]:
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+    monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
+    state = Server()
+    httpd, state.url = _serve(state)
+    yield state
+    httpd.shutdown()
+    httpd.server_close()
+
+
+@pytest.fixture
+def other(monkeypatch: pytest.MonkeyPatch) -> Iterator[Server]:
+    """A second origin (another port): where a redirect may lead."""
+    state = Server()
+    httpd, state.url = _serve(state)
+    yield state
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def ok(body: object) -> Callable[[str], Answer]:
+    return lambda path: (200, {"Content-Type": "application/json"}, json.dumps(body).encode())
+
+
+def status(code: int, headers: dict[str, str] | None = None,
+           body: bytes = b"{}") -> Callable[[str], Answer]:
+    return lambda path: (code, headers or {}, body)
+
+
+def client(**kwargs: object) -> tuple[Http, list[float]]:
+    slept: list[float] = []
+    return Http(timeout=5, sleep=slept.append, **kwargs), slept  # type: ignore[arg-type]
+
+
+def test_json_answer(server: Server) -> None:
+    server.script = [ok({"a": 1})]
+    web, _ = client()
+    assert web.json("PyPI", server.url + "/simple/x/") == {"a": 1}
+    assert server.seen[0][1]["user-agent"].startswith("secure-gate/")
+
+
+def test_503_then_200_is_retried_with_backoff(server: Server) -> None:
+    server.script = [status(503), status(502), ok([1])]
+    web, slept = client()
+    assert web.json("PyPI", server.url + "/x") == [1]
+    assert slept == [0.5, 1.0] and len(server.seen) == 3
+
+
+def test_retry_after_is_honoured(server: Server) -> None:
+    server.script = [status(429, {"Retry-After": "2"}), ok({})]
+    web, slept = client()
+    web.json("PyPI", server.url + "/x")
+    assert slept == [2.0]
+
+
+def test_retries_are_bounded_and_the_error_names_the_service(server: Server) -> None:
+    server.script = [status(503)]
+    web, slept = client()
+    with pytest.raises(ServiceError) as caught:
+        web.json("PyPI", server.url + "/simple/x/")
+    assert len(server.seen) == 4 and len(slept) == 3
+    assert str(caught.value).startswith("PyPI (http://127.0.0.1:")
+    assert "answered HTTP 503" in str(caught.value)
+    assert caught.value.exit_code == EXIT_SCANNER_ERROR
+
+
+def test_a_long_retry_after_is_not_waited_for(server: Server) -> None:
+    server.script = [status(429, {"Retry-After": "3600"})]
+    web, slept = client()
+    with pytest.raises(RateLimited, match=r"rate limit reached.*in 3600 s"):
+        web.json("the GitHub API", server.url + "/repos/o/r")
+    assert slept == []
+
+
+def test_github_primary_rate_limit_is_a_rate_limit(server: Server) -> None:
+    server.script = [status(403, {"x-ratelimit-remaining": "0", "x-ratelimit-reset": "1"})]
+    web, _ = client(retries=0)
+    with pytest.raises(RateLimited):
+        web.json("the GitHub API", server.url + "/repos/o/r")
+
+
+def test_404_is_not_found(server: Server) -> None:
+    server.script = [status(404, body=b'{"message": "Not Found"}')]
+    web, slept = client()
+    with pytest.raises(NotFound, match="not found"):
+        web.json("the GitHub API", server.url + "/repos/o/r/git/ref/tags/v9")
+    assert slept == [] and len(server.seen) == 1  # a 404 is an answer: never retried
+
+
+def test_401_says_the_token_is_the_problem(server: Server) -> None:
+    server.script = [status(401)]
+    web, _ = client()
+    with pytest.raises(ServiceError, match="token is missing, wrong"):
+        web.json("the GitHub API", server.url + "/x")
+
+
+def test_unreachable_is_reported_as_such(server: Server) -> None:
+    web, slept = client(retries=1)
+    with pytest.raises(ServiceError, match=r"^PyPI \(http://127.0.0.1:9/x\): unreachable"):
+        web.json("PyPI", "http://127.0.0.1:9/x")
+    assert len(slept) == 1
+
+
+def test_not_json_is_an_error_naming_the_service(server: Server) -> None:
+    server.script = [lambda path: (200, {}, b"<html>captive portal</html>")]
+    web, _ = client()
+    with pytest.raises(ServiceError, match="not JSON"):
+        web.json("PyPI", server.url + "/x")
+
+
+def test_an_oversized_answer_is_refused(server: Server, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(http, "MAX_BODY", 1000)
+    server.script = [lambda path: (200, {}, b"[" + b"1," * 1000 + b"1]")]
+    web, _ = client()
+    with pytest.raises(ServiceError, match="more than 1000 bytes"):
+        web.json("PyPI", server.url + "/x")
+
+
+@pytest.mark.parametrize("url", ["file:///etc/passwd", "ftp://127.0.0.1/x", "gopher://h/x"])
+def test_only_http_is_ever_opened(url: str) -> None:
+    web, _ = client(retries=0)
+    with pytest.raises(ServiceError, match="not an http"):
+        web.json("PyPI", url)
+
+
+def test_a_redirect_to_another_origin_drops_the_token(server: Server, other: Server) -> None:
+    other.script = [ok({"moved": True})]
+    server.script = [lambda path: (301, {"Location": other.url + "/repositories/1"}, b"")]
+    web, _ = client()
+    answer = web.json("the GitHub API", server.url + "/repos/old/name",
+                      headers={"Authorization": "Bearer sekrit-token-value"})
+    assert answer == {"moved": True}
+    assert server.seen[0][1]["authorization"] == "Bearer sekrit-token-value"
+    assert "authorization" not in other.seen[0][1]
+
+
+def test_a_redirect_on_the_same_origin_keeps_the_token(server: Server) -> None:
+    server.script = [lambda path: (302, {"Location": "/b"}, b""), ok({})]
+    web, _ = client()
+    web.json("the GitHub API", server.url + "/a", headers={"Authorization": "Bearer t"})
+    assert [seen[1].get("authorization") for seen in server.seen] == ["Bearer t", "Bearer t"]
+
+
+def test_a_redirect_to_a_file_url_is_refused(server: Server) -> None:
+    server.script = [lambda path: (302, {"Location": "file:///etc/passwd"}, b"")]
+    web, _ = client()
+    with pytest.raises(ServiceError, match="not HTTP"):
+        web.json("PyPI", server.url + "/a")
+
+
+def test_redirect_loops_end(server: Server) -> None:
+    server.script = [lambda path: (302, {"Location": "/again"}, b"")]
+    web, _ = client()
+    with pytest.raises(ServiceError, match="more than 5 times"):
+        web.json("PyPI", server.url + "/a")
+
+
+@pytest.mark.parametrize(("url", "shown"), [
+    ("https://user:pw@example.com/simple/x/?token=abc#f", "https://example.com/simple/x/"),
+    ("https://[::1]:8443/v2/", "https://[::1]:8443/v2/"),
+    ("http://h:notaport/x", "http://h/x"),
+])
+def test_urls_in_messages_carry_no_credentials(url: str, shown: str) -> None:
+    assert shown_url(url) == shown
+
+
+def test_credentials_in_an_index_url_never_reach_the_message(server: Server) -> None:
+    web, _ = client(retries=0)
+    with pytest.raises(ServiceError) as caught:
+        web.json("PyPI", "http://user:hunter2@127.0.0.1:9/simple/?key=hunter2")
+    assert "hunter2" not in str(caught.value)
