@@ -92,6 +92,7 @@ class FixResult:
     remaining: list[Finding] = field(default_factory=list)  # the last scan's findings
     rounds: int = 0
     written: bool = False
+    asked: list[str] = field(default_factory=list)  # the services asked, by name
 
     def diff(self) -> str:
         """Every change as one unified diff (files in path order)."""
@@ -192,7 +193,10 @@ def run(request: FixRequest) -> FixResult:
             after = _read(copy.there[path])
             if after != originals[path]:
                 result.changes.append(FileChange(path, originals[path], after))
+        result.asked = sorted(request.services.used)
         if not request.dry_run and result.changes:
+            for change in result.changes:  # every file checked before any is written
+                _unchanged(root, copy.home[change.path], change)
             for change in result.changes:
                 _write_back(root, copy.home[change.path], change)
             result.written = True
@@ -241,15 +245,25 @@ def _inside(root: Path, path: Path) -> bool:
     return not path.is_symlink()
 
 
+def _unchanged(root: Path, target: Path, change: FileChange) -> None:
+    """Raise unless the repository's file is still what ``fix`` read (and a plain file)."""
+    if target.is_symlink() or not _inside(root, target):
+        raise GateError(f"{change.path}: not written: it is a link or outside the repository")
+    try:
+        now = _read(target)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise GateError(f"{change.path}: not written: {exc}") from None
+    if now != change.before:
+        raise GateError(f"{change.path}: not written: it changed while fix ran (nothing "
+                        "was written)")
+
+
 def _write_back(root: Path, target: Path, change: FileChange) -> None:
     """Replace the repository's file ``target`` whole (written aside, then renamed), keeping
     its mode; one that changed since it was read, or that is a link, is left alone (an
     error)."""
-    if target.is_symlink() or not _inside(root, target):
-        raise GateError(f"{change.path}: not written: it is a link or outside the repository")
+    _unchanged(root, target, change)
     try:
-        if _read(target) != change.before:
-            raise GateError(f"{change.path}: not written: it changed while fix ran")
         mode = target.stat().st_mode & 0o7777
         handle, aside = tempfile.mkstemp(dir=target.parent, prefix=".secure-gate-fix-")
         try:
@@ -268,8 +282,9 @@ def summary(result: FixResult, *, dry_run: bool) -> list[str]:
     """What the run changed and could not change, one escaped line each."""
     files = len(result.changes)
     done = "would change" if dry_run else "changed"
+    asked = f"; asked {', '.join(result.asked)}" if result.asked else "; asked no service"
     lines = [f"secure-gate fix: {len(result.edits)} edit(s), {done} {files} file(s) in "
-             f"{result.rounds} round(s)"]
+             f"{result.rounds} round(s){asked}"]
     for edit in result.edits:
         lines.append(f"  {terminal(edit.path)}:{edit.line}: {terminal(edit.rule)}: "
                      f"{terminal(edit.summary, limit=300)}")

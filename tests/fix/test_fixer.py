@@ -101,19 +101,21 @@ def test_a_linked_file_is_not_written_through(make_repo: Callable[..., Repo],
     assert target.read_text() == "pin x\n"
 
 
-def test_a_file_that_changed_while_fix_ran_is_left_alone(
+def test_a_file_that_changed_while_fix_ran_stops_every_write(
         make_repo: Callable[..., Repo], monkeypatch: pytest.MonkeyPatch) -> None:
-    repo = make_repo({"a.toy": "pin x\n"})
-    real = fixer._write_back
+    repo = make_repo({"a.toy": "pin x\n", "b.toy": "pin y\n"})
+    real = fixer._unchanged
 
     def meanwhile(root: Path, target: Path, change: fixer.FileChange) -> None:
-        target.write_text("pin x\nsomeone else's line\n")
+        if target.name == "b.toy":
+            target.write_text("pin y\nsomeone else's line\n")
         real(root, target, change)
 
-    monkeypatch.setattr(fixer, "_write_back", meanwhile)
+    monkeypatch.setattr(fixer, "_unchanged", meanwhile)
     with pytest.raises(fixer.GateError, match="changed while fix ran"):
         fix(repo.root)
-    assert (repo.root / "a.toy").read_text() == "pin x\nsomeone else's line\n"
+    assert (repo.root / "b.toy").read_text() == "pin y\nsomeone else's line\n"
+    assert (repo.root / "a.toy").read_text() == "pin x\n"  # nothing was written
 
 
 def test_odd_bytes_in_a_file_name_write_back_to_that_file(make_repo: Callable[..., Repo]) -> None:
@@ -160,7 +162,8 @@ def test_the_command_line(make_repo: Callable[..., Repo], monkeypatch: pytest.Mo
     assert cli.main(["fix", "--only", "toyfix", "--diff"]) == 1
     out, err = capsys.readouterr()
     assert out == "--- a/a.toy\n+++ b/a.toy\n@@ -1,2 +1,2 @@\n-pin x\n+x==1\n never y\n"
-    assert "would change 1 file(s)" in err and "a.toy:2: toyfix/never" in err
+    assert "would change 1 file(s) in 2 round(s); asked no service" in err
+    assert "a.toy:2: toyfix/never" in err
     assert (repo.root / "a.toy").read_text() == "pin x\nnever y\n"
     assert cli.main(["fix", "--only", "toyfix"]) == 1
     out, _ = capsys.readouterr()
