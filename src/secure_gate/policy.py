@@ -18,6 +18,11 @@ from secure_gate.model import TEST_IDIOM, Finding, ScannerResult, Status, Suppre
 # do not know yet, so it fails safe), and an advisory names a dependency that gets installed.
 BLOCK_IN_EVERY_CLASS = frozenset({"vendor-token", "credential-url", "unclassified",
                                   "vulnerability"})
+# Findings tagged so block in every class but the tests' own: a private key names no account,
+# and test suites keep the keys of their local TLS servers in tests and test data on purpose
+# (detect-secrets' `private-keys-block-in` makes a path's keys block like vendor tokens).
+BLOCK_OUTSIDE_TESTS = frozenset({"private-key"})
+TEST_CLASSES = frozenset({filekinds.TESTS, filekinds.FIXTURES})
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,7 +124,7 @@ def evaluate(
             path_class=path_class,
         )
         blocking = _blocks(finding, config)
-        if blocking and not settings.block and not BLOCK_IN_EVERY_CLASS & set(finding.tags):
+        if blocking and not settings.block and not _blocks_in(finding, path_class):
             finding = finding.replace(not_blocking=f"in {path_class}")
             held[path_class] += 1
             blocking = False
@@ -152,8 +157,8 @@ def _class_notices(idioms: Counter[tuple[str, str]], held: Counter[str],
         threshold = config.fail_on.label if config.fail_on is not None else "never"
         notices.append(f"{sum(held.values())} finding(s) at or above {threshold} do not block "
                        f"because of where they are ({where}): only vendor credentials and "
-                       "advisories block outside product code unless "
-                       "`classes.<class>.block: true`")
+                       "advisories block outside product code (private keys too, except in "
+                       "tests and fixtures) unless `classes.<class>.block: true`")
     return notices
 
 
@@ -169,6 +174,13 @@ def _new_suppressions(added: list[Finding], config: Config) -> list[str]:
               else "honoured (new-inline-suppressions: report)")
     return [f"new suppressions: this change adds {len(added)} inline suppression(s), "
             f"{effect}: {places}"]
+
+
+def _blocks_in(finding: Finding, path_class: str) -> bool:
+    """True when the finding's kind blocks in this class whatever the class's policy."""
+    tags = set(finding.tags)
+    return bool(BLOCK_IN_EVERY_CLASS & tags) or (
+        bool(BLOCK_OUTSIDE_TESTS & tags) and path_class not in TEST_CLASSES)
 
 
 def _blocks(finding: Finding, config: Config) -> bool:

@@ -150,3 +150,81 @@ def test_batches_give_the_same_findings(make_repo: Callable[..., Any],
 def test_bandit_file_reading_helper_handles_missing_files(tmp_path: Path) -> None:
     missing = RepoFile("gone.py", tmp_path / "gone.py", 0, True)
     assert bandit._read_lines(missing) == []
+
+
+# Where the gate rates a result differently (scanners/bandit/ratings.py): what bandit finds is
+# unchanged, only the rating moves, and only to one bandit gives a comparable case.
+RATED = {
+    "app/cache.py": "import hashlib\n\n\ndef key(vary):\n"
+                    "    return hashlib.sha1(vary.encode()).hexdigest()[:8]\n",
+    "app/login.py": "from hashlib import md5\n\n\ndef check(stored, password):\n"
+                    "    return stored == md5(password.encode()).hexdigest()\n",
+    "app/rpc.py": "import xmlrpc.client\n",
+    "app/untar.py": "import tarfile\n\n\ndef own(member, path):\n    return member\n\n\n"
+                    "def a(t, d):\n    t.extractall(d, filter=own)\n\n\n"
+                    "def b(t, d):\n    t.extractall(d)\n\n\n"
+                    "def c(t, d):\n    t.extractall(d, filter='fully_trusted')\n\n\n"
+                    "def e(t, d, chosen):\n    t.extractall(d, filter=chosen)\n\n\n"
+                    "def g(t, d):\n    t.extractall(d, filter=tarfile.tar_filter)\n",
+}
+
+
+def test_rerated_results_keep_what_bandit_found(make_repo: Callable[..., Any],
+                                                run_cli: Callable[..., Any]) -> None:
+    repo = make_repo(RATED)
+    result = run_cli(repo.root, "scan", "--scanners", "bandit,practices")
+    got = {(f["path"], f["line"], f["scanner"], f["rule"]): (f["severity"], f["confidence"],
+                                                             f["blocking"])
+           for f in result.json_report["findings"]
+           if f["rule"] in ("B324", "B411", "B202", "weak-password-hash")}
+    assert got == {
+        # a cache key: reported at medium, not blocking
+        ("app/cache.py", 5, "bandit", "B324"): ("medium", "high", False),
+        # a password: bandit's B324 at medium, and the practices rule blocks
+        ("app/login.py", 5, "bandit", "B324"): ("medium", "high", False),
+        ("app/login.py", 5, "practices", "weak-password-hash"): ("high", "medium", True),
+        ("app/rpc.py", 1, "bandit", "B411"): ("medium", "high", False),
+        ("app/untar.py", 9, "bandit", "B202"): ("low", "low", False),  # the module's filter
+        ("app/untar.py", 13, "bandit", "B202"): ("high", "high", True),  # no filter
+        ("app/untar.py", 17, "bandit", "B202"): ("high", "high", True),  # checks nothing
+        ("app/untar.py", 21, "bandit", "B202"): ("medium", "medium", False),  # unknown
+        ("app/untar.py", 25, "bandit", "B202"): ("low", "low", False),  # tarfile's own
+    }
+    rerated = [f for f in result.json_report["findings"] if "rerated" in f["tags"]]
+    assert len(rerated) == 6
+    b324 = next(f for f in rerated if f["rule"] == "B324")
+    assert "bandit rates this high/high; secure-gate medium/high" in b324["message"]
+    direct = subprocess.run([sys.executable, "-m", "bandit", "-r", ".", "-f", "json", "-q"],
+                            cwd=repo.root, capture_output=True, text=True, check=False)
+    theirs = {(os.path.normpath(r["filename"]), r["line_number"], r["test_id"])
+              for r in json.loads(direct.stdout)["results"]}
+    assert {k[0:2] + k[3:] for k in got if k[2] == "bandit"} <= theirs
+    assert {(f["path"], f["line"], f["rule"]) for f in result.json_report["findings"]
+            if f["scanner"] == "bandit"} == theirs
+
+
+def test_a_rating_can_be_put_back(make_repo: Callable[..., Any],
+                                  run_cli: Callable[..., Any]) -> None:
+    repo = make_repo({"app/cache.py": RATED["app/cache.py"],
+                      ".secure-gate.yml": "rules:\n  B324:\n    severity: high\n"})
+    result = run_cli(repo.root, "scan", "--scanners", "bandit")
+    (b324,) = [f for f in result.json_report["findings"] if f["rule"] == "B324"]
+    assert (b324["severity"], b324["blocking"]) == ("high", True)
+    assert result.code == 1
+
+
+def test_rating_reads_hostile_or_broken_source_safely() -> None:
+    from secure_gate.scanners.bandit import ratings
+
+    high, sure = Severity.HIGH, Confidence.HIGH
+    # Not Python (or not the file bandit read): bandit's rating stands.
+    assert ratings.rate("B202", high, sure, ["def (:"], 1) == ratings.Rating(high, sure)
+    assert ratings.rate("B202", high, sure, ["(" * 200_000], 1) == ratings.Rating(high, sure)
+    assert ratings.rate("B202", high, sure, [], 1) == ratings.Rating(high, sure)
+    # The line holds no extractall call: nothing to judge.
+    assert ratings.rate("B202", high, sure, ["x = 1"], 1) == ratings.Rating(high, sure)
+    # Lower ratings are bandit's own and stay.
+    low = ratings.rate("B324", Severity.LOW, sure, [], 1)
+    assert low == ratings.Rating(Severity.LOW, sure)
+    # Other rules are untouched.
+    assert ratings.rate("B602", high, sure, [], 1) == ratings.Rating(high, sure)

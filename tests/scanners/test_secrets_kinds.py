@@ -45,8 +45,11 @@ def test_every_modern_format_blocks_in_every_placement_also_in_tests(
             continue
         kind = path.split("/")[1].replace("_", " ")
         assert (path, kind) in blocking, path
-    assert {r for p, r in blocking if p.endswith("sa.json")} == {"GCP Service Account Key",
-                                                                 "Private Key"}
+    # A service account's key is that vendor's token and blocks in test data too; the PEM
+    # block inside it is a private key, which in tests and fixtures is reported only.
+    assert {r for p, r in blocking if p.endswith("sa.json")} == {"GCP Service Account Key"}
+    pem = [f for f in findings if f["path"].endswith("sa.json") and f["rule"] == "Private Key"]
+    assert [(f["blocking"], f["not_blocking_reason"]) for f in pem] == [(False, "in fixtures")]
     vendor = [f for f in findings if f["rule"] in fake.MODERN and f["blocking"]]
     assert {f["confidence"] for f in vendor} == {"high"}
     for channel in (result.out, result.err, json.dumps(result.json_report)):
@@ -187,3 +190,63 @@ def test_a_literal_signing_key_blocks_in_product_code_only(
     # detect-secrets' keyword match of the same value is not reported a second time.
     assert not [f for f in result.json_report["findings"]
                 if f["rule"] == "Secret Keyword" and f["path"] == "app/settings.py"]
+
+
+def _pem() -> str:
+    """A private key file in PEM form (built at run time: no key-shaped literal in the repo)."""
+    return ("-----BEGIN " + "RSA PRIVATE KEY-----\n" + fake.GCP_PRIVATE_KEY + "\n"
+            "-----END " + "RSA PRIVATE KEY-----\n")
+
+
+def test_private_keys_block_outside_tests_and_fixtures_only(
+        make_repo: Callable[..., Any], run_cli: Callable[..., Any]) -> None:
+    repo = make_repo({"tests/certs/server.key": _pem(), "tests/data/client.pem": _pem(),
+                      "tests/test_tls.py": f'KEY = """{_pem()}"""\n',
+                      "tests/test_aws.py": f'AWS = "{fake.AWS_KEY_ID}"\n',
+                      "deploy/id_rsa": _pem(), "src/app/keys.py": f'KEY = """{_pem()}"""\n',
+                      "docs/tls.md": f"```\n{_pem()}```\n"})
+    result = run_cli(repo.root, *SCAN)
+    got = {f["path"]: (f["rule"], f["severity"], f["confidence"], f["blocking"],
+                       f.get("not_blocking_reason"))
+           for f in result.json_report["findings"]}
+    assert got == {
+        # the test suite's own TLS keys: reported at high, not blocking
+        "tests/certs/server.key": ("Private Key", "high", "high", False, "in tests"),
+        "tests/data/client.pem": ("Private Key", "high", "high", False, "in fixtures"),
+        "tests/test_tls.py": ("Private Key", "high", "high", False, "in tests"),
+        # a vendor token in a test still blocks
+        "tests/test_aws.py": ("AWS Access Key", "high", "high", True, None),
+        # product code, deployment files and docs: a private key blocks
+        "deploy/id_rsa": ("Private Key", "high", "high", True, None),
+        "src/app/keys.py": ("Private Key", "high", "high", True, None),
+        "docs/tls.md": ("Private Key", "high", "high", True, None),
+    }
+    assert {t for f in result.json_report["findings"] if f["rule"] == "Private Key"
+            for t in f["tags"]} >= {"private-key"}
+    assert result.code == 1
+    (held,) = [n for n in result.json_report["notices"] if "because of where" in n]
+    assert "3 finding(s)" in held and "2 in tests" in held and "1 in fixtures" in held
+    assert "private keys too, except in tests and fixtures" in held
+    assert fake.leaked(result.out + result.err + json.dumps(result.json_report)) == []
+
+
+def test_private_keys_block_in_tests_where_asked(make_repo: Callable[..., Any],
+                                                 run_cli: Callable[..., Any]) -> None:
+    config = "scanners:\n  detect-secrets:\n    private-keys-block-in: ['tests/certs/**']\n"
+    repo = make_repo({".secure-gate.yml": config, "tests/certs/server.key": _pem(),
+                      "tests/data/client.pem": _pem()})
+    result = run_cli(repo.root, *SCAN)
+    got = {f["path"]: (f["blocking"], f["tags"]) for f in result.json_report["findings"]}
+    assert got["tests/certs/server.key"][0] is True
+    assert "vendor-token" in got["tests/certs/server.key"][1]
+    assert got["tests/data/client.pem"][0] is False
+    assert result.code == 1
+
+
+def test_private_keys_in_tests_block_with_the_class_policy(
+        make_repo: Callable[..., Any], run_cli: Callable[..., Any]) -> None:
+    repo = make_repo({".secure-gate.yml": "classes:\n  tests:\n    block: true\n",
+                      "tests/certs/server.key": _pem()})
+    result = run_cli(repo.root, *SCAN)
+    assert [f["blocking"] for f in result.json_report["findings"]] == [True]
+    assert result.code == 1

@@ -1,4 +1,4 @@
-"""weak-password-hash: fast hashlib digests of passwords; KDFs, tokens and md5/sha1 are not ours."""
+"""weak-password-hash: fast hashlib digests (md5, sha1 too) of passwords; not KDFs, not tokens."""
 
 from __future__ import annotations
 
@@ -35,6 +35,12 @@ POSITIVE = [
      IMPORT + "def check(password, stored):\n"
               "    return hmac.compare_digest(hashlib.sha256(password).hexdigest(), stored)\n",
      [3]),
+    ("md5, a broken fast hash",
+     IMPORT + "def f(password):\n    hashlib.md5(password.encode())\n", [3]),
+    ("sha1 through new", IMPORT + "def f(password):\n    hashlib.new('sha1', password)\n", [3]),
+    ("md5 from-import (dvpwa)", "from hashlib import md5\n"
+     "def check(self, password):\n    return self.h == md5(password.encode()).hexdigest()\n",
+     [3]),
 ]
 
 NEGATIVE = [
@@ -48,8 +54,9 @@ NEGATIVE = [
     ("api key digest", IMPORT + "def f(api_key):\n    hashlib.sha256(api_key.encode())\n"),
     ("a password hash rehashed", IMPORT + "def f(password_hash):\n"
                                           "    hashlib.sha256(password_hash)\n"),
-    ("md5 is bandit's", IMPORT + "def f(password):\n    hashlib.md5(password.encode())\n"),
-    ("sha1 is bandit's", IMPORT + "def f(password):\n    hashlib.new('sha1', password)\n"),
+    ("md5 of a file", IMPORT + "def f(path):\n    hashlib.md5(open(path, 'rb').read())\n"),
+    ("sha1 cache key", IMPORT + "def f(vary):\n    hashlib.new('sha1', vary.encode())\n"),
+    ("md5 of a token", IMPORT + "def f(token):\n    hashlib.md5(token.encode())\n"),
     ("pre-hash inside bcrypt", IMPORT + "import bcrypt, base64\ndef f(password, salt):\n"
      "    return bcrypt.hashpw(base64.b64encode(hashlib.sha256(password).digest()), salt)\n"),
     ("not hashlib", "def f(password):\n    sha256(password)\n"),

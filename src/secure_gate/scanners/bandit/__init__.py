@@ -12,6 +12,7 @@ from secure_gate.files import FileSet, RepoFile
 from secure_gate.model import TEST_IDIOM, Confidence, Finding, Location, Severity, Suppression
 from secure_gate.options import Option
 from secure_gate.scanners import _shards
+from secure_gate.scanners.bandit import ratings
 from secure_gate.scanners.base import HookSpec, ScanJob, Scanner, ScanOutcome, package_version
 
 NAME = "bandit"
@@ -82,14 +83,22 @@ def parse(
         if test_id in TEST_IDIOMS:
             tags.append(TEST_IDIOM)
         comment = result.get("secure_gate_nosec")
+        severity = SEVERITY.get(str(result.get("issue_severity")), Severity.LOW)
+        confidence = CONFIDENCE.get(str(result.get("issue_confidence")), Confidence.LOW)
+        rating = ratings.rate(test_id, severity, confidence, lines, line)
+        message = redact(str(result.get("issue_text", "")))
+        if rating.why is not None:
+            tags.append(ratings.RERATED_TAG)
+            message += (f" (bandit rates this {severity.label}/{confidence.label}; secure-gate "
+                        f"{rating.severity.label}/{rating.confidence.label}: {rating.why})")
         outcome.findings.append(Finding.create(
             scanner=NAME,
             rule=test_id,
             title=str(result.get("test_name") or test_id),
-            severity=SEVERITY.get(str(result.get("issue_severity")), Severity.LOW),
-            confidence=CONFIDENCE.get(str(result.get("issue_confidence")), Confidence.LOW),
+            severity=rating.severity,
+            confidence=rating.confidence,
             location=Location(repo_file.path, line, end_line, column, end_column),
-            message=redact(str(result.get("issue_text", ""))),
+            message=message,
             evidence=f"{test_id}\n{evidence}",
             help_uri=str(result.get("more_info") or "") or None,
             tags=tags,

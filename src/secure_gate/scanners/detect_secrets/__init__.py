@@ -45,12 +45,14 @@ def rule_id(secret_type: str) -> str:
 
 
 def parse(document: Mapping[str, Any], resolve: Callable[[str], RepoFile | None],
-          heuristics_block: Callable[[str], bool] = lambda path: False) -> ScanOutcome:
+          heuristics_block: Callable[[str], bool] = lambda path: False,
+          private_keys_block: Callable[[str], bool] = lambda path: False) -> ScanOutcome:
     """Turn detect-secrets' baseline-shaped JSON into findings.
 
     Only the type, place, kind mark and ``hashed_secret`` are read: the hash becomes the
     fingerprint's evidence (hashed again there), so no finding can carry the secret's text.
-    ``heuristics_block`` says for a path whether its generic-heuristic matches may block.
+    ``heuristics_block`` says for a path whether its generic-heuristic matches may block,
+    ``private_keys_block`` whether its private keys block in every class (as vendor tokens).
     """
     outcome = ScanOutcome()
     results = document.get("results")
@@ -70,6 +72,8 @@ def parse(document: Mapping[str, Any], resolve: Callable[[str], RepoFile | None]
             if kind == secrets_kinds.GENERIC \
                     and secret.get("secure_gate_kind") == secrets_kinds.CREDENTIAL_URL:
                 kind = secrets_kinds.CREDENTIAL_URL
+            if kind == secrets_kinds.PRIVATE_KEY and private_keys_block(repo_file.path):
+                kind = secrets_kinds.VENDOR
             confidence = secrets_kinds.confidence_for(
                 kind, opted_in=kind == secrets_kinds.GENERIC and heuristics_block(repo_file.path))
             outcome.findings.append(Finding.create(
@@ -176,6 +180,11 @@ class DetectSecretsScanner(Scanner):
             "globs of paths where generic-heuristic matches (keyword, entropy, basic auth) "
             "are medium confidence and so block; elsewhere they are low confidence and "
             "reported only (default: none; ['**'] for everywhere)", check=_check_glob),
+        "private-keys-block-in": options.string_list(
+            "globs of paths where a private key blocks in every path class, tests and "
+            "fixtures included, as a vendor token does; elsewhere a private key in the tests "
+            "or fixtures class is reported, not blocking (default: none; ['**'] for "
+            "everywhere)", check=_check_glob),
         "known-benign": options.boolean(
             True, "drop generic-heuristic matches of known-benign shapes (commit SHAs, "
                   "lock-file hashes, digests, the gate's fingerprints, placeholders, "
@@ -215,11 +224,16 @@ class DetectSecretsScanner(Scanner):
 
         globs = [compile_glob(g) for g in job.options.get("heuristics-block-in", ())]
 
+        key_globs = [compile_glob(g) for g in job.options.get("private-keys-block-in", ())]
+
         def heuristics_block(path: str) -> bool:
             return any(g.fullmatch(path) for g in globs)
 
+        def private_keys_block(path: str) -> bool:
+            return any(g.fullmatch(path) for g in key_globs)
+
         def parse_batch(document: dict[str, Any], batch: list[RepoFile]) -> ScanOutcome:
-            part = parse(document, resolve, heuristics_block)
+            part = parse(document, resolve, heuristics_block, private_keys_block)
             part.findings.extend(long_line_findings(document, resolve))
             over = document.get("secure_gate", {}).get("yaml_over_budget", {})
             for f in batch:

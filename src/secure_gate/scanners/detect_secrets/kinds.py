@@ -11,7 +11,13 @@ placeholder and not on a local host is a credential, found by the generic ``Basi
 detector: it is promoted to ``credential-url``, which blocks like a vendor token. A
 framework's signing key assigned a literal (``SECRET_KEY = "..."``) is ``signing-key``: high
 confidence, but like any finding that is not a vendor credential it blocks in product code
-only (the path-class policy), since test settings carry such keys on purpose.
+only (the path-class policy), since test settings carry such keys on purpose. A private key
+(``-----BEGIN ... PRIVATE KEY-----``) is ``private-key``: high confidence, blocks everywhere but
+in the tests and fixtures classes, where test suites keep the keys of their own local TLS
+servers (requests, urllib3, CPython's Lib/test all do); it names no account, unlike a vendor
+token, and a key of a real account in a vendor format (a GCP service-account file) is still
+that vendor's token. ``scanners.detect-secrets.private-keys-block-in`` names paths where a
+private key blocks like a vendor token (``['**']``: everywhere, tests included).
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ VENDOR = "vendor-token"
 GENERIC = "generic-heuristic"
 CREDENTIAL_URL = "credential-url"
 SIGNING_KEY = "signing-key"
+PRIVATE_KEY = "private-key"
 UNCLASSIFIED = "unclassified"
 
 # detect-secrets 1.5.0's own detectors of vendor formats, by the type name they report.
@@ -49,12 +56,17 @@ GENERIC_TYPES = frozenset({
 
 # A framework's signing key set to a literal in code (plugins.SigningKeyDetector).
 SIGNING_KEY_TYPES = frozenset({"Hard-coded Signing Key"})
+# detect-secrets' PEM/OpenSSH/PuTTY private key headers (PrivateKeyDetector).
+PRIVATE_KEY_TYPES = frozenset({"Private Key"})
 
 
 def kind_of(secret_type: str) -> str:
-    """``vendor-token``, ``signing-key``, ``generic-heuristic`` or ``unclassified``."""
+    """``vendor-token``, ``private-key``, ``signing-key``, ``generic-heuristic`` or
+    ``unclassified``."""
     if secret_type in SIGNING_KEY_TYPES:
         return SIGNING_KEY
+    if secret_type in PRIVATE_KEY_TYPES:
+        return PRIVATE_KEY
     if secret_type in VENDOR_TYPES or secret_type in OWN_TYPES:
         return VENDOR
     if secret_type in GENERIC_TYPES:
@@ -64,7 +76,7 @@ def kind_of(secret_type: str) -> str:
 
 def confidence_for(kind: str, opted_in: bool = False) -> Confidence:
     """How much a match of this kind is trusted (``opted_in``: heuristics asked to block)."""
-    if kind in (VENDOR, CREDENTIAL_URL, SIGNING_KEY):
+    if kind in (VENDOR, CREDENTIAL_URL, SIGNING_KEY, PRIVATE_KEY):
         return Confidence.HIGH
     if kind == GENERIC:
         return Confidence.MEDIUM if opted_in else Confidence.LOW

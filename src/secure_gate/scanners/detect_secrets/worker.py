@@ -108,7 +108,7 @@ def _post_filter(collection: Any, root: str, counts: dict[str, dict[str, int]],
             if (kind := secrets_kinds.kind_of(secret.type)) in (secrets_kinds.GENERIC,
                                                                   secrets_kinds.SIGNING_KEY):
                 # A vendor token (or, for a generic match, a signing key) already says it.
-                covering = {secrets_kinds.VENDOR} | (
+                covering = {secrets_kinds.VENDOR, secrets_kinds.PRIVATE_KEY} | (
                     {secrets_kinds.SIGNING_KEY} if kind == secrets_kinds.GENERIC else set())
                 rule = "same-token" if value and any(
                     secrets_kinds.kind_of(t) in covering and v and (v in value or value in v)

@@ -1,7 +1,9 @@
 """weak-password-hash: a fast hashlib digest of a password, directly or through ``.update()``."""
 
-# md5 and sha1 are left to bandit (B303/B324); a fast hash nested inside a password KDF call
-# (pre-hashing for bcrypt's 72-byte limit) is fine.
+# md5 and sha1 are fast too: bandit's B324 reports them wherever they are used, at medium
+# (secure-gate's rating, scanners/bandit/ratings.py), since it cannot tell a cache key from a
+# password; a password hashed with them is this rule's, at high. A fast hash nested inside a
+# password KDF call (pre-hashing for bcrypt's 72-byte limit) is fine.
 
 from __future__ import annotations
 
@@ -15,7 +17,8 @@ from secure_gate.scanners.practices.rules import FAST_HASH, Hit
 
 FAST = frozenset({"sha224", "sha256", "sha384", "sha512", "sha512_224", "sha512_256",
                   "sha3_224", "sha3_256", "sha3_384", "sha3_512", "blake2b", "blake2s",
-                  "shake_128", "shake_256", "sm3"})
+                  "shake_128", "shake_256", "sm3", "md5", "sha1", "md4", "ripemd160",
+                  "md5_sha1"})
 # Calls that make a password hash out of what they are given.
 KDFS = frozenset({"hashpw", "checkpw", "kdf", "pbkdf2_hmac", "pbkdf2", "scrypt", "derive",
                   "hash", "verify", "make_password", "check_password", "hash_password",
