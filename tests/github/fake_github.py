@@ -20,6 +20,7 @@ from urllib.parse import parse_qs, urlsplit
 
 _LIST = re.compile(r"/repos/([^/]+/[^/]+)/issues/(\d+)/comments")
 _ONE = re.compile(r"/repos/([^/]+/[^/]+)/issues/comments/(\d+)")
+_PULLS = re.compile(r"/repos/([^/]+/[^/]+)/pulls/(\d+)/(reviews|comments)")
 MAX_BODY = 65_536
 
 
@@ -62,6 +63,13 @@ class State:
     remaining: int = 1000
     base: str = ""
     lock: threading.Lock = field(default_factory=threading.Lock)
+    # Pull request reviews (see "Pull request reviews" below): each PR's head commit, the
+    # RIGHT-side hunks of its diff per path (line ranges, context lines included), the
+    # reviews and the review comments.
+    heads: dict[int, str] = field(default_factory=dict)
+    hunks: dict[int, dict[str, list[range]]] = field(default_factory=dict)
+    reviews: dict[int, dict[str, Any]] = field(default_factory=dict)
+    review_comments: dict[int, dict[str, Any]] = field(default_factory=dict)
 
     def add_comment(self, number: int, body: str, login: str, user_type: str = "User") -> int:
         with self.lock:
@@ -72,6 +80,17 @@ class State:
                 "html_url": f"https://github.example/o/r/pull/{number}#issuecomment-"
                             f"{self.next_id}",
             }
+            return self.next_id
+
+    def add_review_comment(self, number: int, body: str, login: str, user_type: str = "User",
+                           path: str = "a.txt", line: int = 1) -> int:
+        """A review comment someone (or we, earlier) left on the PR's diff."""
+        with self.lock:
+            self.next_id += 1
+            self.review_comments[self.next_id] = _review_comment(
+                self.next_id, number, None, {"path": path, "line": line, "body": body,
+                                             "side": "RIGHT"},
+                {"login": login, "type": user_type}, self.heads.get(number, "0" * 40))
             return self.next_id
 
     def as_pat(self, login: str = "octo-dev") -> None:
@@ -143,6 +162,10 @@ class _Handler(BaseHTTPRequestHandler):
             else:
                 self._reply(200, {"login": state.viewer, "type": state.user_type})
             return
+        pulls = _PULLS.fullmatch(path)
+        if pulls is not None:
+            self._pulls(state, method, int(pulls.group(2)), pulls.group(3), query, body)
+            return
         listing = _LIST.fullmatch(path)
         one = _ONE.fullmatch(path)
         if listing and method == "GET":
@@ -155,18 +178,119 @@ class _Handler(BaseHTTPRequestHandler):
             self._reply(404, {"message": "Not Found"})
 
     def _list(self, state: State, number: int, query: dict[str, list[str]]) -> None:
-        per_page = min(100, int(query.get("per_page", ["30"])[0]))
-        page = int(query.get("page", ["1"])[0])
         every = sorted((c for c in state.comments.values() if c["number"] == number),
                        key=lambda c: c["id"])
+        self._page(state, f"/repos/o/r/issues/{number}/comments", every, query)
+
+    def _page(self, state: State, path: str, every: list[dict[str, Any]],
+              query: dict[str, list[str]]) -> None:
+        """One page of ``every`` (30 by default, at most 100), with GitHub's Link header."""
+        per_page = min(100, int(query.get("per_page", ["30"])[0]))
+        page = int(query.get("page", ["1"])[0])
         chunk = every[(page - 1) * per_page: page * per_page]
         headers = {}
         last = max(1, -(-len(every) // per_page))
         if page < last:
-            url = f"{state.base}/repos/o/r/issues/{number}/comments?per_page={per_page}"
+            url = f"{state.base}{path}?per_page={per_page}"
             headers["Link"] = (f'<{url}&page={page + 1}>; rel="next", '
                                f'<{url}&page={last}>; rel="last"')
         self._reply(200, chunk, headers)
+
+    # Pull request reviews ------------------------------------------------------------------
+    # GET/POST /repos/{o}/{r}/pulls/{n}/reviews and GET /repos/{o}/{r}/pulls/{n}/comments,
+    # answered as GitHub does (docs.github.com/rest/pulls/reviews, .../pulls/comments): the
+    # 422 texts are GitHub's own as users report them (parkerbxyz/suggest-changes#28, #64;
+    # ubuntu/WSL#244); a read-only (fork) token gets 403 "Resource not accessible by
+    # integration"; the whole review is refused when one comment is.
+
+    def _pulls(self, state: State, method: str, number: int, what: str,
+               query: dict[str, list[str]], body: Any) -> None:
+        if number not in state.heads:
+            self._reply(404, {"message": "Not Found", "documentation_url":
+                              "https://docs.github.com/rest/pulls/reviews", "status": "404"})
+            return
+        if method == "GET":
+            source = state.reviews if what == "reviews" else state.review_comments
+            every = sorted((r for r in source.values() if r["number"] == number),
+                           key=lambda r: r["id"])
+            self._page(state, f"/repos/o/r/pulls/{number}/{what}",
+                       [{k: v for k, v in r.items() if k != "number"} for r in every], query)
+        elif method == "POST" and what == "reviews":
+            self._review(state, number, body)
+        else:
+            self._reply(404, {"message": "Not Found"})
+
+    def _unprocessable(self, *errors: str) -> None:
+        self._reply(422, {"message": "Unprocessable Entity", "errors": list(errors),
+                          "documentation_url": "https://docs.github.com/rest/pulls/reviews#"
+                          "create-a-review-for-a-pull-request", "status": "422"})
+
+    def _review(self, state: State, number: int, body: Any) -> None:
+        if state.read_only:
+            self._reply(403, {"message": "Resource not accessible by integration",
+                              "documentation_url": "https://docs.github.com/rest/pulls/"
+                              "reviews#create-a-review-for-a-pull-request", "status": "403"})
+            return
+        if not isinstance(body, dict):
+            self._reply(400, {"message": "Problems parsing JSON"})
+            return
+        event = body.get("event", "PENDING")
+        text = body.get("body")
+        commit = body.get("commit_id", state.heads[number])
+        if event in ("COMMENT", "REQUEST_CHANGES") and not text:
+            self._unprocessable("Body is required for comment and request changes events")
+            return
+        if commit != state.heads[number]:
+            # A commit that is not the PR's (GITHUB_SHA of a pull_request run is the merge
+            # commit of refs/pull/N/merge): the threads cannot be placed on its diff.
+            self._unprocessable(f"No commit found for SHA: {commit}")
+            return
+        comments = body.get("comments") or []
+        problems: list[str] = []
+        for comment in comments:
+            problems.extend(self._thread_problems(state, number, comment))
+        if text is not None and len(text) > MAX_BODY:
+            problems.append("Body is too long (maximum is 65536 characters)")
+        if problems:
+            self._unprocessable(", ".join(dict.fromkeys(problems)))
+            return
+        user = {"login": state.rest_login, "type": state.user_type}
+        with state.lock:
+            state.next_id += 1
+            review_id = state.next_id
+            state.reviews[review_id] = {
+                "id": review_id, "number": number, "user": user, "body": text or "",
+                "state": "COMMENTED" if event == "COMMENT" else event, "commit_id": commit,
+                "html_url": f"https://github.example/o/r/pull/{number}#pullrequestreview-"
+                            f"{review_id}"}
+            for comment in comments:
+                state.next_id += 1
+                state.review_comments[state.next_id] = _review_comment(
+                    state.next_id, number, review_id, comment, user, commit)
+        self._reply(200, {k: v for k, v in state.reviews[review_id].items() if k != "number"})
+
+    @staticmethod
+    def _thread_problems(state: State, number: int, comment: Any) -> list[str]:
+        if not isinstance(comment, dict) or not isinstance(comment.get("path"), str) \
+                or not isinstance(comment.get("body"), str):
+            return ["Pull request review thread path can't be blank"]
+        if len(comment["body"]) > MAX_BODY:
+            return ["Body is too long (maximum is 65536 characters)"]
+        hunks = state.hunks.get(number, {}).get(comment["path"], [])
+        line, start = comment.get("line"), comment.get("start_line")
+        if comment.get("side", "RIGHT") != "RIGHT" or not isinstance(line, int):
+            return ["Pull request review thread line must be part of the diff"]
+        hunk = next((h for h in hunks if line in h), None)
+        if hunk is None:
+            return ["Pull request review thread line must be part of the diff",
+                    "Pull request review thread diff hunk can't be blank"]
+        if start is not None:
+            if not isinstance(start, int) or start >= line:
+                return ["Pull request review thread start line must precede the end line."]
+            if start not in hunk:
+                return ["Pull request review thread start line must be part of the same "
+                        "hunk as the line."]
+        return []
 
     def _write(self, state: State, method: str, match: re.Match[str], body: Any) -> None:
         if state.read_only:
@@ -200,6 +324,18 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_PATCH(self) -> None:
         self._handle("PATCH")
+
+
+def _review_comment(comment_id: int, number: int, review_id: int | None,
+                    comment: dict[str, Any], user: dict[str, str], commit: str
+                    ) -> dict[str, Any]:
+    """A review comment as ``GET /pulls/{n}/comments`` lists it."""
+    return {"id": comment_id, "number": number, "pull_request_review_id": review_id,
+            "path": comment["path"], "line": comment.get("line"),
+            "start_line": comment.get("start_line"), "side": comment.get("side", "RIGHT"),
+            "start_side": comment.get("start_side"), "body": comment["body"], "user": user,
+            "commit_id": commit, "original_commit_id": commit,
+            "html_url": f"https://github.example/o/r/pull/{number}#discussion_r{comment_id}"}
 
 
 class _Server(ThreadingHTTPServer):

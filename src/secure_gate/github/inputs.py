@@ -17,6 +17,7 @@ _PATH_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _TAG = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 COMMENT_MODES = ("always", "on-failure", "changed", "never")
 ANNOTATION_MODES = ("changed", "all", "none")
+FIX_MODES = ("off", "suggest")
 
 
 class InputError(UsageError):
@@ -57,6 +58,7 @@ class Inputs:
     allow_empty: bool = False
     shard: tuple[int, int] | None = None  # K/N: this matrix leg's part of the work
     merge: str | None = None  # a folder of the legs' shard reports: judge them as one
+    fix: str = "off"  # suggest: post `secure-gate fix` edits as PR review suggestions
     # Never shown: not in repr, so not in a traceback or a debug print either.
     github_token: str = field(default="", repr=False)
 
@@ -268,5 +270,6 @@ def parse_inputs(environ: Mapping[str, str], workspace: Path) -> Inputs:
         allow_empty=_bool(raw(environ, "allow-empty"), "allow-empty", False),
         shard=_shard(raw(environ, "shard")),
         merge=_merge_folder(workspace, raw(environ, "merge")),
+        fix=_choice(raw(environ, "fix"), "fix", FIX_MODES) or "off",
         github_token=raw(environ, "github-token"),
     )

@@ -84,6 +84,11 @@ def run_github(environ: MutableMapping[str, str] | Mapping[str, str], *,
     except Exception as exc:
         return _stop(console, environ, ctx, report.exit_code or EXIT_SCANNER_ERROR,
                      f"secure-gate could not publish the report: {type(exc).__name__}: {exc}")
+    if ctx.inputs.fix == "suggest":
+        from secure_gate.github.suggest import suggest
+
+        # After every channel of the verdict: suggestions can neither change nor delay it.
+        suggest(ctx, report, console, sleep=sleep)
     values = _outputs(report.exit_code, {
         "findings": str(len(report.findings)),
         "blocking": str(len(report.blocking)),
