@@ -115,19 +115,22 @@ class Http:
 
     def get(self, service: str, url: str, *, headers: Mapping[str, str] | None = None,
             token_origin: tuple[str, str, int | None] | None = None,
-            ok: frozenset[int] = frozenset({200})) -> Response:
+            ok: frozenset[int] = frozenset({200}), method: str = "GET") -> Response:
         """GET ``url``; answers whose status is in ``ok`` are returned, the rest raise.
 
         ``headers`` may hold an ``Authorization``; it is only ever sent to ``token_origin``
-        (default: the origin of ``url``), redirects included.
+        (default: the origin of ``url``), redirects included. ``method`` may be ``HEAD``
+        (a registry's manifest digest without its body).
         """
+        if method not in ("GET", "HEAD"):
+            raise ValueError(f"only GET and HEAD are sent, not {method}")
         base = {"User-Agent": USER_AGENT, **(headers or {})}
         bound = token_origin or origin(url)
         for _hop in range(5):
             sent = dict(base)
             if origin(url) != bound:
                 sent = {k: v for k, v in sent.items() if k.lower() != "authorization"}
-            answer = self._with_retries(service, url, sent)
+            answer = self._with_retries(service, url, sent, method)
             if answer.status in (301, 302, 303, 307, 308) and "location" in answer.headers:
                 url = urllib.parse.urljoin(url, answer.headers["location"])
                 if urllib.parse.urlsplit(url).scheme not in ("http", "https"):
@@ -142,12 +145,13 @@ class Http:
         """GET ``url`` and read its JSON body."""
         return self.get(service, url, **kwargs).json(service)
 
-    def _with_retries(self, service: str, url: str, headers: Mapping[str, str]) -> Response:
+    def _with_retries(self, service: str, url: str, headers: Mapping[str, str],
+                      method: str = "GET") -> Response:
         attempt = 0
         while True:
             attempt += 1
             try:
-                answer = self._once(service, url, headers)
+                answer = self._once(service, url, headers, method)
             except ServiceError:
                 if attempt > self.retries:
                     raise
@@ -161,11 +165,12 @@ class Http:
                 continue
             return answer
 
-    def _once(self, service: str, url: str, headers: Mapping[str, str]) -> Response:
+    def _once(self, service: str, url: str, headers: Mapping[str, str],
+              method: str = "GET") -> Response:
         if urllib.parse.urlsplit(url).scheme not in ("http", "https"):
             raise ServiceError(service, url, "is not an http(s) URL")
         # The scheme is checked just above: only http(s) is ever opened.
-        request = urllib.request.Request(url, headers=dict(headers), method="GET")  # noqa: S310
+        request = urllib.request.Request(url, headers=dict(headers), method=method)  # noqa: S310
         self.requests += 1
         try:
             handle = self.opener.open(request, timeout=self.timeout)
