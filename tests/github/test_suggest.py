@@ -17,9 +17,11 @@ import pytest
 
 from secure_gate import scanners
 from secure_gate.diff import unquote
-from secure_gate.edits import Edit
+from secure_gate.edits import Edit, Unfixed
 from secure_gate.github.suggest import (
+    MAX_LISTED,
     MAX_SUGGESTIONS,
+    Outcome,
     fence_for,
     nameable,
     place,
@@ -27,6 +29,7 @@ from secure_gate.github.suggest import (
     review_comment,
     suggestion_body,
     suggestion_key,
+    summary_markdown,
 )
 from tests.conftest import Repo
 from tests.github.fake_github import State
@@ -264,16 +267,16 @@ def test_odd_file_names(pull: Callable[..., Pull], token: str) -> None:
 
 def test_a_name_with_odd_bytes_never_fails_the_gate(pull: Callable[..., Pull],
                                                     token: str) -> None:
-    """The display name spells the byte ``\\xff``: GitHub cannot be given it, and the fixer
-    frame cannot read it back from its copy (noted for the frame's owner); either way the
-    verdict stands and the step says what happened."""
+    """The display name spells the byte ``\\xff``: GitHub's API cannot be given the real
+    name (JSON is UTF-8), so the edit is listed in the summary and the verdict stands."""
     odd = os.fsdecode(b"bad\xff.toy")
     pr = pull({"keep.txt": "k\n"}, {"keep.txt": "k\n", odd: "TOY\n"})
     run = pr.run(token)
     assert run.code == 1 and run.outputs["exit-code"] == "1"
     assert pr.reviews() == []
-    assert "### secure-gate fix: suggestions" in run.summary
-    assert not run.stray()
+    assert "its file name cannot be given to GitHub" in run.summary
+    assert "<code>bad\\" in run.summary and "xff\\.toy</code>:1" in run.summary
+    assert not run.warnings() and not run.stray()
     assert not nameable("bad\\xff.toy") and nameable('we"ird `name`.toy')
 
 
@@ -374,3 +377,19 @@ def test_a_suggestion_key_ignores_line_numbers_only() -> None:
     assert suggestion_key(a) != suggestion_key(Edit("b", 2, 2, ("x",), ("y",), "r/R", "s"))
     assert suggestion_key(a) != suggestion_key(Edit("a", 2, 2, ("x",), ("z",), "r/R", "s"))
     assert json.dumps(suggestion_body(a))
+
+
+def test_the_summary_escapes_and_caps_every_list() -> None:
+    evil = "x](https://evil.example) <script>alert(1)</script> @team #9 ##[error]"
+    edits = [(Edit(f"f{i}`|.txt", 1, 1, ("a",), ("b",), "r/R", evil), "not in this change")
+             for i in range(MAX_LISTED + 7)]
+    out = Outcome(elsewhere=edits, unfixed=[Unfixed("uv.lock", None, "pins/lock", evil)],
+                  asked=["PyPI"], lines=[evil])
+    text = summary_markdown(out)
+    assert "](https" not in text and "<script" not in text and "##[" not in text
+    assert "&lt;script&gt;" in text and "<code>\\@team</code>" in text
+    assert f"Would also fix (not in this change): {MAX_LISTED + 7}" in text
+    assert "- … and 7 more" in text
+    assert text.count("<code>r/R</code>") == MAX_LISTED
+    assert "Not fixable by an edit: 1" in text and "Services asked: PyPI." in text
+    assert "|" not in text.replace("\\|", "")  # no table cell can open

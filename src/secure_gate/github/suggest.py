@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from secure_gate import git
-from secure_gate.edits import Edit, lines_of
+from secure_gate.edits import Edit, Unfixed, lines_of
 from secure_gate.github import files
 from secure_gate.github.api import ApiError, GitHubClient, RateLimited, Sleeper
 from secure_gate.github.comment import cap_body, is_ours, viewer_login
@@ -217,6 +217,8 @@ class Outcome:
     left_out: int = 0
     elsewhere: list[tuple[Edit, str]] = field(default_factory=list)
     not_posted: list[Edit] = field(default_factory=list)  # on the change, but no review
+    unfixed: list[Unfixed] = field(default_factory=list)  # what the fixers cannot edit
+    asked: list[str] = field(default_factory=list)  # the services the fixers asked
     lines: list[str] = field(default_factory=list)  # notices shown in the summary too
 
 
@@ -363,7 +365,7 @@ def _edit_line(edit: Edit, why: str = "") -> str:
     return f"- {where} {markdown_code(edit.rule)}: {markdown(edit.summary, limit=300)}{tail}"
 
 
-def summary_markdown(out: Outcome, *, unfixed: int = 0) -> str:
+def summary_markdown(out: Outcome) -> str:
     """The job summary's section: posted, made before, left out, and every other edit."""
     text = [f"### {_TITLE}: suggestions", ""]
     if out.posted:
@@ -392,9 +394,16 @@ def summary_markdown(out: Outcome, *, unfixed: int = 0) -> str:
                  for e, why in out.elsewhere[:MAX_LISTED]]
         if len(out.elsewhere) > MAX_LISTED:
             text.append(f"- … and {len(out.elsewhere) - MAX_LISTED} more")
-    if unfixed:
-        text += ["", f"{unfixed} finding(s) the fixers cannot edit: run "
-                 + code_span("secure-gate fix --dry-run") + " for the reasons."]
+    if out.unfixed:
+        text += ["", f"**Not fixable by an edit: {len(out.unfixed)}**", ""]
+        for item in out.unfixed[:MAX_LISTED]:
+            where = markdown_code(item.path) + (f":{item.line}" if item.line else "")
+            text.append(f"- {where} {markdown_code(item.rule)}: "
+                        f"{markdown(item.reason, limit=400)}")
+        if len(out.unfixed) > MAX_LISTED:
+            text.append(f"- … and {len(out.unfixed) - MAX_LISTED} more")
+    text += ["", "Services asked: " + (markdown(", ".join(out.asked)) if out.asked
+                                       else "none") + "."]
     return "\n".join(text) + "\n"
 
 
@@ -476,4 +485,5 @@ def _suggest(ctx: GitHubContext, report: Report, console: Console, *, sleep: Sle
     out = publish_suggestions(ctx, (ctx.repository, event.pr_number, event.head_sha),
                               placement, console, sleep=sleep)
     out.lines.extend(f"the fixer's scan: {e}" for e in result.errors)
-    write_summary(ctx, console, summary_markdown(out, unfixed=len(result.unfixed)))
+    out.unfixed, out.asked = list(result.unfixed), list(result.asked)
+    write_summary(ctx, console, summary_markdown(out))
