@@ -32,7 +32,7 @@ from secure_gate.github.suggest import (
     summary_markdown,
 )
 from tests.conftest import Repo
-from tests.github.fake_github import State
+from tests.github.fake_github import Scripted, State, secondary_limit
 from tests.github.runner import Runner, pr_event
 from tests.github.test_main import Step, step
 
@@ -207,6 +207,22 @@ def test_github_refusing_the_review_is_a_warning_not_a_failure(
     assert "Suggestions not posted (2)" in run.summary
 
 
+def test_rate_limits_and_server_errors_are_warnings(pull: Callable[..., Pull],
+                                                    token: str) -> None:
+    pr = pull(BEFORE, AFTER)
+    pr.api.script.append(secondary_limit("POST", f"/repos/o/r/pulls/{NUMBER}/reviews",
+                                         retry_after="3600"))
+    run = pr.run(token)
+    assert run.code == 1 and pr.api.reviews == {}
+    assert any("rate limit" in w for w in run.warnings())
+    for _ in range(4):  # every try of the listing: GitHub is down
+        pr.api.script.append(Scripted("GET", f"/repos/o/r/pulls/{NUMBER}/comments", 502))
+    run = pr.run(token)
+    assert run.code == 1 and pr.api.reviews == {}
+    assert any("HTTP 502" in w for w in run.warnings())
+    assert "Suggestions not posted (2)" in run.summary
+
+
 def test_no_token_lists_the_suggestions(pull: Callable[..., Pull], token: str) -> None:
     pr = pull(BEFORE, AFTER)
     run = pr.run("")
@@ -254,6 +270,17 @@ def test_many_edits_are_capped_and_counted(pull: Callable[..., Pull], token: str
     pr2.run(token)
     paths = [c["path"] for r in pr2.reviews()[-2:] for c in r["comments"]]
     assert len(paths) == len(set(paths)) == MAX_SUGGESTIONS + 30
+
+
+def test_a_suggestion_too_long_for_a_comment_is_listed(pull: Callable[..., Pull],
+                                                       token: str) -> None:
+    pr = pull({"a.toy": "one\nmiddle\n"},
+              {"a.toy": "one\nTOY " + "x" * 70_000 + "\nmiddle\nTOY short\n"})
+    run = pr.run(token)
+    (review,) = pr.reviews()
+    assert [c["line"] for c in review["comments"]] == [4]
+    assert all(len(c["body"]) < 65_536 for c in review["comments"])
+    assert "too long for a review comment" in run.summary
 
 
 def test_odd_file_names(pull: Callable[..., Pull], token: str) -> None:

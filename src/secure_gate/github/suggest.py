@@ -29,7 +29,7 @@ from secure_gate import git
 from secure_gate.edits import Edit, Unfixed, lines_of
 from secure_gate.github import files
 from secure_gate.github.api import ApiError, GitHubClient, RateLimited, Sleeper
-from secure_gate.github.comment import cap_body, is_ours, viewer_login
+from secure_gate.github.comment import MAX_BODY_CHARS, cap_body, is_ours, viewer_login
 from secure_gate.github.context import GitHubContext
 from secure_gate.model import Report
 from secure_gate.report.escape import code_span, markdown, markdown_code
@@ -320,7 +320,9 @@ def publish_suggestions(ctx: GitHubContext, pull: tuple[str, int, str], placemen
     (repository, number, head commit)."""
     repository, number, head = pull
     out = Outcome(elsewhere=list(placement.elsewhere))
-    wanted = placement.on_change
+    wanted = [e for e in placement.on_change if len(suggestion_body(e)) <= MAX_BODY_CHARS]
+    out.elsewhere += [(e, "too long for a review comment") for e in placement.on_change
+                      if e not in wanted]
     if not wanted:
         return out
     if not ctx.inputs.github_token:
