@@ -103,6 +103,9 @@ class Seen:
     query: dict[str, list[str]]
     authorised: bool
     accept: str
+    # A token handed out turned up where it does not belong: in the URL, in another header,
+    # or at any server but the registry.
+    leaked: bool = False
 
 
 @dataclass
@@ -163,9 +166,13 @@ class _Handler(BaseHTTPRequestHandler):
         auth = self.headers.get("Authorization")
         token = auth[len("Bearer "):] if auth and auth.startswith("Bearer ") else None
         with self.state.lock:
+            issued = list(self.state.tokens)
+            elsewhere = [v for k, v in self.headers.items()
+                         if k.lower() != "authorization" or self.role != "registry"]
+            leaked = any(t in self.path or any(t in v for v in elsewhere) for t in issued)
             self.state.seen.append(Seen(self.role, self.command, parts.path,
                                         parse_qs(parts.query), auth is not None,
-                                        self.headers.get("Accept", "")))
+                                        self.headers.get("Accept", ""), leaked))
         return parts.path, parse_qs(parts.query), token
 
     def do_GET(self) -> None:

@@ -211,29 +211,43 @@ def test_yaml_anchors_and_flow_mappings(run_cli: Run, hub: fake.Registry,
         .replace('"postgres:16"', f'"postgres:16@{pg}"'))
 
 
-def test_a_registry_out_of_pulls_leaves_everything_as_it_was(
+def test_a_registry_out_of_pulls_ends_the_run_and_writes_nothing(
         run_cli: Run, hub: fake.Registry, make_repo: Callable[..., Repo]) -> None:
     hub.state.remaining = 0
-    repo = make_repo({"Dockerfile": "FROM python:3.12\nFROM python:3.11\n"})
+    repo = make_repo({"Dockerfile": "FROM alpine:3.19\nFROM python:3.12\n"})
     result = _fix(run_cli, hub, repo.root)
-    assert result.code == 1
-    assert (repo.root / "Dockerfile").read_text() == "FROM python:3.12\nFROM python:3.11\n"
-    assert result.out.count("refused for its pull rate limit (HTTP 429): 0 of 100 pulls left "
-                            "per 6 h") == 2
+    assert result.code == 3
+    assert (repo.root / "Dockerfile").read_text() == "FROM alpine:3.19\nFROM python:3.12\n"
+    assert "registry docker.io (http://127.0.0.1:" in result.err
+    assert "refused for its pull rate limit (HTTP 429): 0 of 100 pulls left per 6 h" in result.err
 
 
 def test_a_hostile_registry_pins_nothing_and_names_itself(
         run_cli: Run, hub: fake.Registry, make_repo: Callable[..., Repo]) -> None:
     hub.state.realm = "http://198.51.100.9/token"
-    repo = make_repo({".github/workflows/a.yml": "on: push\njobs:\n  a:\n    runs-on: x\n"
-                      "    container: ghcr.io/owner/tool:1.0\n    steps: [{run: echo}]\n"})
+    text = ("on: push\njobs:\n  a:\n    runs-on: x\n"
+            "    container: ghcr.io/owner/tool:1.0\n    steps: [{run: echo}]\n")
+    repo = make_repo({".github/workflows/a.yml": text, "Dockerfile": "FROM nope/private:1\n"})
+    result = _fix(run_cli, hub, repo.root)
+    assert result.code == 3
+    assert "registry ghcr.io" in result.err
+    assert "plain-http token realm on another machine" in result.err
+    assert (repo.root / ".github/workflows/a.yml").read_text() == text
+
+
+def test_an_image_that_needs_a_login_is_left_with_its_reason(
+        run_cli: Run, hub: fake.Registry, make_repo: Callable[..., Repo]) -> None:
+    hub.state.hub_unknown = True
+    repo = make_repo({"Dockerfile": "FROM acme/private:1\nFROM alpine:3.19\n"})
     result = _fix(run_cli, hub, repo.root)
     assert result.code == 1
-    assert "a.yml:5: pins/unpinned-image: `ghcr.io/owner/tool:1.0` not pinned: registry " \
-           "ghcr.io" in result.out
-    assert "plain-http token realm on another machine" in result.out
-    assert "container: ghcr.io/owner/tool:1.0\n" in (
-        repo.root / ".github/workflows/a.yml").read_text()
+    assert ("Dockerfile:1: pins/unpinned-image: `acme/private:1` not pinned: registry docker.io "
+            "refused an anonymous pull of acme/private (HTTP 401)") in result.out
+    alpine = _digest(hub, "library/alpine", "3.19")
+    assert (repo.root / "Dockerfile").read_text() == (
+        f"FROM acme/private:1\nFROM alpine:3.19@{alpine}\n")
+    for token in hub.state.issued():
+        assert token not in result.out + result.err
 
 
 def test_hostile_file_contents_are_left_alone(run_cli: Run, hub: fake.Registry,
@@ -251,3 +265,20 @@ def test_hostile_file_contents_are_left_alone(run_cli: Run, hub: fake.Registry,
     assert "written as a block scalar" in result.out
     assert "written with escapes" in result.out
     assert "\x1b" not in result.out
+
+
+def test_a_whole_image_in_a_build_argument_is_pinned_at_its_default(
+        run_cli: Run, hub: fake.Registry, make_repo: Callable[..., Repo]) -> None:
+    text = ('ARG BASE=python:3.11\nARG BASE="python:3.12" TOOL=ghcr.io/owner/tool:1.0\n'
+            "ARG PY=3.12\nFROM ${BASE} AS one\nFROM $BASE\nFROM ${TOOL}\n"
+            "FROM python:${PY}\nARG LATE=alpine:3.19\nFROM ${LATE}\n")
+    repo = make_repo({"Dockerfile": text})
+    result = _fix(run_cli, hub, repo.root)
+    py312, tool = _digest(hub, "library/python", "3.12"), _digest(hub, "owner/tool", "1.0")
+    fixed = (repo.root / "Dockerfile").read_text()
+    # The last global ARG wins, as in docker; python:3.11 is what no FROM reads.
+    assert fixed == text.replace('"python:3.12"', f'"python:3.12@{py312}"').replace(
+        "tool:1.0\n", f"tool:1.0@{tool}\n")
+    assert "secure-gate fix: 1 edit(s)" in result.out  # both on line 2: one edit
+    assert sorted(f.location.line for f in dockerfile.check("Dockerfile", fixed)) == [7, 9]
+    assert "Dockerfile:9: pins/unpinned-image: `${LATE}` is assembled" in result.out

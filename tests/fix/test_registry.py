@@ -138,6 +138,7 @@ def test_the_anonymous_token_flow(hub: fake.Registry, fields: tuple[str, ...]) -
                               "scope": ["repository:library/python:pull"]}
     assert not asked[0].authorised  # nothing is sent to the token service but the question
     assert [s.authorised for s in hub.manifest_requests()] == [False, True]
+    assert not [s for s in hub.state.seen if s.leaked]
 
 
 def test_a_token_is_asked_once_per_repository_and_answers_once_per_tag(
@@ -238,6 +239,8 @@ def test_a_realm_on_another_origin_gets_no_token_and_the_registry_keeps_it(
     other = [s for s in hub.state.seen if s.server == "other"]
     assert len(other) == 1
     assert not other[0].authorised
+    assert hub.state.issued()
+    assert not [s for s in hub.state.seen if s.leaked]
 
 
 def test_a_digest_header_that_does_not_match_the_body_pins_nothing(hub: fake.Registry) -> None:

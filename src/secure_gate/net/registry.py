@@ -27,7 +27,7 @@ from secure_gate.net.http import NotFound, RateLimited, Response, ServiceError, 
 from secure_gate.net.imageref import DOCKER_HUB, SHA256, ImageRef
 from secure_gate.net.services import Services
 
-__all__ = ["MEDIA_TYPES", "Registry", "api_base", "service_name"]
+__all__ = ["MEDIA_TYPES", "NeedsLogin", "Registry", "api_base", "service_name"]
 
 OCI_INDEX = "application/vnd.oci.image.index.v1+json"
 DOCKER_LIST = "application/vnd.docker.distribution.manifest.list.v2+json"
@@ -46,6 +46,11 @@ _PARAM = re.compile(r'\s*([A-Za-z_][A-Za-z0-9_-]*)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|
 _ERROR_CODE = re.compile(r"[A-Z][A-Z_]{0,39}")
 _RATE = re.compile(r"\s*(\d+)\s*(?:;\s*w=(\d+))?")
 _FAILED = "registry-failure"  # answers key of a registry that could not be asked at all
+
+
+class NeedsLogin(ServiceError):
+    """The registry pulls this image only for a logged-in user (private, or not there at all:
+    Docker Hub answers both alike); ``fix`` pulls anonymously only."""
 
 
 def service_name(ref: ImageRef) -> str:
@@ -103,8 +108,9 @@ class Registry:
     def digest(self, ref: ImageRef, tag: str) -> str:
         """The ``sha256:`` digest of the manifest (or index) ``tag`` of ``ref`` points to.
 
-        Raises :class:`NotFound` when the registry has no such tag or repository, and
-        :class:`ServiceError` (naming the registry) for anything else that went wrong.
+        Raises :class:`NotFound` when the registry has no such tag or repository,
+        :class:`NeedsLogin` when it wants a login for it, and :class:`ServiceError` (naming
+        the registry) for anything else that went wrong.
         """
         service = service_name(ref)
         key = f"{ref.name}:{tag}"
@@ -121,7 +127,7 @@ class Registry:
         url = f"{base}/v2/{ref.path}/manifests/{urllib.parse.quote(tag, safe='')}"
         try:
             found = self._resolve(service, base, ref, tag, url)
-        except NotFound:
+        except (NotFound, NeedsLogin):
             raise
         except ServiceError as exc:
             if isinstance(exc, RateLimited) or exc.reason.startswith("unreachable"):
@@ -160,7 +166,7 @@ class Registry:
         self._tokens[(base, ref.path)] = token
         answer = self._get(service, url, token, bound, ok, method)
         if answer.status == 401:
-            raise ServiceError(service, url, f"refused an anonymous pull of {ref.path} (HTTP "
+            raise NeedsLogin(service, url, f"refused an anonymous pull of {ref.path} (HTTP "
                                "401): the repository does not exist, or it is private and "
                                "needs a login (fix pulls anonymously only)", 401)
         return answer
@@ -181,7 +187,7 @@ class Registry:
         """An anonymous pull token from the realm the 401's challenge names."""
         scheme, params = challenge(answer.headers.get("www-authenticate", ""))
         if scheme == "basic":
-            raise ServiceError(service, answer.url, "wants a user name and password (HTTP "
+            raise NeedsLogin(service, answer.url, "wants a user name and password (HTTP "
                                "401, Basic): fix pulls anonymously only", 401)
         if scheme != "bearer" or not params.get("realm"):
             raise ServiceError(service, answer.url, "answered 401 without a Bearer challenge "

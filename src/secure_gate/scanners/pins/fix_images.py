@@ -8,8 +8,10 @@ the reference itself changes: quotes, anchors, comments and line endings stay as
 
 Left as they are, each with its reason: references assembled from a build argument or a
 workflow expression (their value is known only when the build or the job runs), references
-docker itself would refuse, ones with a digest that is not a full sha256, and tags the
-registry does not have.
+docker itself would refuse, ones with a digest that is not a full sha256, tags the registry
+does not have and images it pulls only for a logged-in user. A registry that cannot answer
+(unreachable, out of pulls, or answering what no registry should) raises its
+:class:`~secure_gate.net.http.ServiceError`: the run ends naming it, and nothing is written.
 """
 
 from __future__ import annotations
@@ -22,15 +24,19 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from secure_gate import filekinds
 from secure_gate import yamlnodes as y
+from secure_gate.dockerfiles import DockerfileError
+from secure_gate.dockerfiles import parse as parse_dockerfile
 from secure_gate.edits import Edit, FixOutcome, Unfixed, lines_of, split_lines
 from secure_gate.model import Finding
-from secure_gate.net.http import NotFound, ServiceError
+from secure_gate.net.http import NotFound
 from secure_gate.net.imageref import ReferenceError, parse
-from secure_gate.net.registry import Registry
+from secure_gate.net.registry import NeedsLogin, Registry
 from secure_gate.scanners.base import FixJob
 
 _DOCKER = "docker://"
 _TOKEN = re.compile(r"\S+")
+_WHOLE_VARIABLE = re.compile(r"\$(?:\{(?P<braced>[A-Za-z_][A-Za-z0-9_]*)\}"
+                             r"|(?P<bare>[A-Za-z_][A-Za-z0-9_]*))")
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,7 +65,31 @@ def _assembled(written: str, dockerfile: bool) -> str:
             f"{when}; write the whole image with its digest where the value is set: {how}")
 
 
-def _dockerfile(lines: Sequence[str], finding: Finding) -> _Spot | Unfixed:
+def _argument_default(source: str, name: str) -> tuple[int, int, int] | None:
+    """(line, start, end) of the literal default a global ``ARG name=...`` gives ``FROM``
+    (the last one before the first ``FROM`` wins, as in docker); None when there is none."""
+    try:
+        instructions = parse_dockerfile(source)
+    except DockerfileError:
+        return None
+    found = None
+    for instruction in instructions:
+        if instruction.keyword == "FROM":
+            break
+        if instruction.keyword != "ARG":
+            continue
+        for match in re.finditer(rf"(?:^|(?<=\s)){re.escape(name)}=(\S*)", instruction.args):
+            raw, begin = match.group(1), match.start(1)
+            if len(raw) >= 2 and raw[0] == raw[-1] and raw[0] in "'\"":
+                raw, begin = raw[1:-1], begin + 1
+            line, column = instruction.position(begin)
+            last, _ = instruction.position(begin + len(raw) - 1)
+            literal = raw and not any(c in raw for c in "$'\"\\`") and last == line
+            found = (line, column - 1, column - 1 + len(raw)) if literal else None
+    return found
+
+
+def _dockerfile(source: str, lines: Sequence[str], finding: Finding) -> _Spot | Unfixed:
     number, column = finding.location.line, finding.location.column
     if number is None or column is None or not 1 <= number <= len(lines):
         return _unfixed(finding, "the finding names no place in the file to edit")
@@ -69,6 +99,12 @@ def _dockerfile(lines: Sequence[str], finding: Finding) -> _Spot | Unfixed:
     if token is None or (start > 0 and not (text[start - 1].isspace() or text[start - 1] == "=")):
         return _unfixed(finding, "the image reference is not where the finding says")
     written = token.group()
+    whole = _WHOLE_VARIABLE.fullmatch(written)
+    if whole and text[:start].strip().upper().startswith("FROM"):
+        default = _argument_default(source, whole.group("braced") or whole.group("bare"))
+        if default is not None:  # `ARG BASE=python:3.12` then `FROM ${BASE}`: pin the ARG
+            line, begin, end = default
+            return _Spot(finding, line, begin, end, lines[line - 1][begin:end])
     if "$" in written:
         return _unfixed(finding, _assembled(written, True))
     if written.endswith("\\"):
@@ -179,10 +215,8 @@ def _pinned(spot: _Spot, registry: Registry) -> str | Unfixed:
     tag = ref.tag or "latest"
     try:
         digest = registry.digest(ref, tag)
-    except NotFound as exc:
+    except (NotFound, NeedsLogin) as exc:  # a fact about this image; the rest ends the run
         return _unfixed(spot.finding, f"`{written}` not pinned: {exc.service} {exc.reason}")
-    except ServiceError as exc:
-        return _unfixed(spot.finding, f"`{written}` not pinned: {exc}")
     return f"{written}{'' if ref.tag else ':latest'}@{digest}"
 
 
@@ -194,7 +228,7 @@ def _spots(job: FixJob, path: str, findings: Sequence[Finding]) -> tuple[
         return [_unfixed(f, str(exc)) for f in findings], []
     lines = lines_of(text)
     if filekinds.kind(path) == filekinds.DOCKERFILE:
-        return [_dockerfile(lines, f) for f in findings], lines
+        return [_dockerfile(text, lines, f) for f in findings], lines
     return _yaml(text, findings), lines
 
 
