@@ -420,3 +420,34 @@ def test_the_summary_escapes_and_caps_every_list() -> None:
     assert text.count("<code>r/R</code>") == MAX_LISTED
     assert "Not fixable by an edit: 1" in text and "Services asked: PyPI." in text
     assert "|" not in text.replace("\\|", "")  # no table cell can open
+
+
+# The real pins fixer (images), against the loopback registry ---------------------------
+
+def test_the_real_image_fixer_suggests_a_digest_on_the_changed_line(
+        pull: Callable[..., Pull], token: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    import functools
+
+    from secure_gate.net import services
+    from tests.fix import fake_registry
+
+    with fake_registry.running() as hub:
+        image = hub.add("library/python", "3.12-slim", fake_registry.Image.multi("slim"))
+        # The Action asks docker.io itself; here docker.io is the loopback registry.
+        monkeypatch.setattr(services, "Services", functools.partial(
+            services.Services, registries={"docker.io": hub.url}))
+        pr = pull({"Dockerfile": "# build\nFROM scratch AS base\n"},
+                  {"Dockerfile": "# build\nFROM scratch AS base\n"
+                                 "FROM python:3.12-slim AS builder\nRUN echo hi\n"})
+        run = pr.run(token, scanners="pins")
+    assert run.outputs["exit-code"] == str(run.code)
+    (review,) = pr.reviews()
+    (comment,) = review["comments"]
+    assert (comment["path"], comment["line"], comment.get("start_line")) == (
+        "Dockerfile", 3, None)
+    assert (f"```suggestion\nFROM python:3.12-slim@{image.digest} AS builder\n```"
+            in comment["body"])
+    assert "<code>pins/" in comment["body"]
+    assert (pr.repo.root / "Dockerfile").read_text().count("@sha256") == 0  # never written
+    assert "Services asked: registry docker\\.io" in run.summary
+    assert run.code == 0  # an unpinned image is not blocking here: the verdict is the gate's
