@@ -34,6 +34,8 @@ EXPECTED = sorted([
     ("sql-string-built", "shop/search.py", 11),
     ("template-unescaped", "shop/search.py", 21),
     ("template-unescaped", "shop/templates/shop/review.html", 2),
+    ("html-string-built", "shop/pages.py", 11),
+    ("template-injection", "shop/pages.py", 18),
 ], key=lambda e: (e[0], e[1]))
 
 
@@ -60,7 +62,7 @@ def test_the_sample_reports_exactly_its_violations_each_on_its_line(
     assert result.code == 1
     blocking = {f["rule"] for f in result.json_report["findings"] if f["blocking"]}
     assert blocking == {"env-file-committed", "weak-password-hash", "sql-string-built",
-                        "template-unescaped"}
+                        "template-unescaped", "html-string-built", "template-injection"}
     scanner = next(s for s in result.json_report["scanners"] if s["name"] == "practices")
     assert scanner["status"] == "ok" and scanner["findings"] == len(EXPECTED)
     # Every output names every finding at its place.

@@ -51,13 +51,14 @@ def test_registered_with_every_rule_documented() -> None:
     assert set(RULES) == {"env-file-committed", "env-file-not-ignored", "secret-logged",
                           "error-details-exposed", "weak-password-hash", "debug-in-settings",
                           "container-runs-as-root", "workflow-permissions", "sql-string-built",
-                          "template-unescaped"}
+                          "template-unescaped", "html-string-built", "template-injection"}
     severities = {rule.id: rule.severity.label for rule in RULES.values()}
     assert severities == {"env-file-committed": "high", "env-file-not-ignored": "low",
                           "secret-logged": "medium", "error-details-exposed": "medium",
                           "weak-password-hash": "high", "debug-in-settings": "medium",
                           "container-runs-as-root": "medium", "workflow-permissions": "medium",
-                          "sql-string-built": "high", "template-unescaped": "high"}
+                          "sql-string-built": "high", "template-unescaped": "high",
+                          "html-string-built": "high", "template-injection": "high"}
     readme = (Path(__file__).resolve().parents[3] / "README.md").read_text(encoding="utf-8")
     section = readme.split("### practices", 1)[1].split("\n## ", 1)[0]
     for rule in RULES.values():

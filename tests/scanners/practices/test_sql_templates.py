@@ -106,10 +106,29 @@ def test_template_unescaped_in_python(source: str, expected: list[int]) -> None:
     assert all(h.confidence is Confidence.HIGH for h in hits)
 
 
-def test_safe_in_a_template_is_reported_at_low_confidence() -> None:
-    # A template cannot show where a value comes from: a lead, not a block.
-    (hit,) = templates_rule.check_template("<p>{{ comment.body|safe }}</p>")
-    assert hit.confidence is Confidence.LOW
+@pytest.mark.parametrize(("text", "confidence"), [
+    # A template cannot show where a value comes from: a lead, not a block...
+    ("<p>{{ page.html|safe }}</p>", Confidence.LOW),
+    ("{{ icons|safe }}", Confidence.LOW),
+    ("{{ self.content|safe }}", Confidence.LOW),
+    ("{{ message | safe }}", Confidence.LOW),  # a flash message: the application's own text
+    ("{{ column.strip|safe|linebreaksbr }}", Confidence.LOW),
+    ("{{ get_text(x)|safe }}", Confidence.LOW),  # a call: not judged by name
+    ("{{ texts[0]|safe }}", Confidence.LOW),
+    ("{{ context_text_html|safe }}", Confidence.LOW),
+    # ...unless its name says a person wrote it (vulpy's posts, a comment's body, a bio).
+    ("<p>{{ comment.body|safe }}</p>", Confidence.HIGH),
+    ("{{ post.text | safe }}", Confidence.HIGH),
+    ("{{ user_bio|safe }}", Confidence.HIGH),
+    ("{{ review.text|striptags|safe }}", Confidence.HIGH),
+    ("{{ searchQuery|safe }}", Confidence.HIGH),
+])
+def test_safe_in_a_template_by_the_value_name(text: str, confidence: Confidence) -> None:
+    (hit,) = templates_rule.check_template(text)
+    assert hit.confidence is confidence
+
+
+def test_safe_in_a_template_off_is_high() -> None:
     (off,) = templates_rule.check_template("{% autoescape off %}{{ x }}{% endautoescape %}")
     assert off.confidence is Confidence.HIGH
 

@@ -17,6 +17,7 @@ from secure_gate.scanners.practices import (
     env_files,
     errors_rule,
     hashing_rule,
+    html_rule,
     logging_rule,
     nosec,
     rules,
@@ -32,7 +33,7 @@ __all__ = ["PracticesScanner", "file_kind"]
 
 _PYTHON_RULES: tuple[Callable[[Module], list[Hit]], ...] = (
     logging_rule.check, errors_rule.check, hashing_rule.check, settings_rule.check,
-    sql_rule.check, templates_rule.check)
+    sql_rule.check, templates_rule.check, html_rule.check)
 _KINDS = ("python", "dockerfile", "workflow", "template", "env", "manifest")
 # Tests and fixtures are not deployed: their credentials are fake, their handlers and images
 # exist to be tested. detect-secrets still reads every file for real secrets.

@@ -17,6 +17,8 @@ CONTAINER_RUNS_AS_ROOT = "container-runs-as-root"
 WORKFLOW_PERMISSIONS = "workflow-permissions"
 SQL_STRING_BUILT = "sql-string-built"
 TEMPLATE_UNESCAPED = "template-unescaped"
+HTML_STRING_BUILT = "html-string-built"
+TEMPLATE_INJECTION = "template-injection"
 
 _OWASP = "https://cheatsheetseries.owasp.org/cheatsheets/"
 
@@ -54,6 +56,12 @@ RULES: dict[str, Rule] = {rule.id: rule for rule in (
          _OWASP + "Query_Parameterization_Cheat_Sheet.html"),
     Rule(TEMPLATE_UNESCAPED, "Template output not escaped", Severity.HIGH, 79,
          _OWASP + "Cross_Site_Scripting_Prevention_Cheat_Sheet.html"),
+    Rule(HTML_STRING_BUILT, "HTML built from the request with string formatting", Severity.HIGH,
+         79, _OWASP + "Cross_Site_Scripting_Prevention_Cheat_Sheet.html#output-encoding"),
+    Rule(TEMPLATE_INJECTION, "Template source built from input", Severity.HIGH, 1336,
+         "https://owasp.org/www-project-web-security-testing-guide/latest/"
+         "4-Web_Application_Security_Testing/07-Input_Validation_Testing/"
+         "18-Testing_for_Server-side_Template_Injection"),
 )}
 
 

@@ -41,7 +41,7 @@ def _literal_text(node: ast.AST) -> str:
                     if isinstance(n, ast.Constant) and isinstance(n.value, str))
 
 
-def _spliced(node: ast.AST) -> list[ast.AST] | None:
+def spliced(node: ast.AST) -> list[ast.AST] | None:
     """The values spliced into a string-building expression, or None when it builds none."""
     if isinstance(node, ast.JoinedStr):
         formatted: list[ast.AST] = [v.value for v in node.values
@@ -61,7 +61,7 @@ def _spliced(node: ast.AST) -> list[ast.AST] | None:
         values: list[ast.AST] = []
         for part in parts:
             if not (isinstance(part, ast.Constant) and isinstance(part.value, str)):
-                values.extend(_spliced(part) or [part])
+                values.extend(spliced(part) or [part])
         return values or None
     if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
             and node.func.attr == "format" and _stringish(node.func.value)):
@@ -81,14 +81,14 @@ def _stringish(node: ast.AST) -> bool:
         return isinstance(node.value, str)
     if isinstance(node, ast.JoinedStr):
         return True
-    return isinstance(node, (ast.BinOp, ast.Call)) and _spliced(node) is not None
+    return isinstance(node, (ast.BinOp, ast.Call)) and spliced(node) is not None
 
 
-def _safe(node: ast.AST, values: Callable[[str], list[ast.AST]], depth: int = 0) -> bool:
+def is_safe(node: ast.AST, values: Callable[[str], list[ast.AST]], depth: int = 0) -> bool:
     """A spliced value that cannot carry input: a literal, a constant, a quoting call, or a
     local variable only ever given such values (``marks = ", ".join("?" * len(ids))``)."""
     def safe(child: ast.AST) -> bool:
-        return _safe(child, values, depth)
+        return is_safe(child, values, depth)
 
     if isinstance(node, ast.Constant):
         return True
@@ -96,7 +96,7 @@ def _safe(node: ast.AST, values: Callable[[str], list[ast.AST]], depth: int = 0)
         if node.id.isupper():
             return True
         given = values(node.id) if depth < 2 else []
-        return bool(given) and all(_safe(v, values, depth + 1) for v in given)
+        return bool(given) and all(is_safe(v, values, depth + 1) for v in given)
     if isinstance(node, ast.Attribute):  # a constant, or Django's own table names (_meta)
         return node.attr.isupper() or node.attr == "db_table" or any(
             isinstance(n, ast.Attribute) and n.attr == "_meta" for n in ast.walk(node))
@@ -114,7 +114,7 @@ def _safe(node: ast.AST, values: Callable[[str], list[ast.AST]], depth: int = 0)
     return False
 
 
-def _assigned(module: Module, sink: ast.Call, name: str) -> list[ast.AST]:
+def assigned(module: Module, sink: ast.Call, name: str) -> list[ast.AST]:
     """Values ``name`` is given in the sink's function before the sink (``=``, ``+=``)."""
     scope = module.scope_of(sink)
     out: list[ast.AST] = []
@@ -140,17 +140,17 @@ def _query(call: ast.Call) -> ast.AST | None:
     return next((k.value for k in call.keywords if k.arg in wanted), None)
 
 
-def _built(module: Module, call: ast.Call, query: ast.AST) -> tuple[ast.AST, list[ast.AST]] | None:
+def built(module: Module, call: ast.Call, query: ast.AST) -> tuple[ast.AST, list[ast.AST]] | None:
     """The string-building expression the query comes from, and what it splices in."""
     candidates = [query]
     if isinstance(query, ast.Name):
-        candidates = _assigned(module, call, query.id)
+        candidates = assigned(module, call, query.id)
     if isinstance(query, (ast.List, ast.Tuple)):  # extra(where=["a = '%s'" % x])
         candidates = list(query.elts)
     for candidate in candidates:
-        spliced = _spliced(candidate)
-        if spliced is not None:
-            return candidate, spliced
+        values = spliced(candidate)
+        if values is not None:
+            return candidate, values
     return None
 
 
@@ -165,17 +165,17 @@ def check(module: Module) -> list[Hit]:
         if name == "extra":
             queries = [k.value for k in call.keywords if k.arg in ("where", "select", "tables")]
         for query in queries:
-            found = _built(module, call, query)
+            found = built(module, call, query)
             if found is None:
                 continue
-            expression, spliced = found
+            expression, values = found
             if name not in _ANY_TEXT and not _SQL.search(_literal_text(expression)):
                 continue
             def given(variable: str, sink: ast.Call = call) -> list[ast.AST]:
-                return _assigned(module, sink, variable)
+                return assigned(module, sink, variable)
 
-            unsafe = [v for v in spliced if not _safe(v, given)]
-            shown = source_of(unsafe[0] if unsafe else spliced[0])[:60]
+            unsafe = [v for v in values if not is_safe(v, given)]
+            shown = source_of(unsafe[0] if unsafe else values[0])[:60]
             confidence = Confidence.HIGH if unsafe else Confidence.LOW
             hits.append(module.hit(
                 SQL_STRING_BUILT, call,

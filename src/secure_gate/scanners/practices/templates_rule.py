@@ -7,9 +7,12 @@
 # function (any other variable is bandit's B703/B704 at medium: measured on wagtail, 28 such
 # calls, none exploitable). aiohttp_jinja2.setup() without autoescape escapes since
 # aiohttp-jinja2 1.5, so only an explicit False is reported. In templates (*.jinja, *.jinja2,
-# *.j2, HTML under a templates/ folder): `{% autoescape false %}` (high), and `{{ value|safe }}`
-# of a variable at low confidence (reported, not blocking: a template cannot show where the
-# value comes from; wagtail has 11, none exploitable).
+# *.j2, HTML under a templates/ folder): `{% autoescape false %}` (high), and `{{ value|safe }}`:
+# high when the value's name says a person wrote it (`post.text`, `comment.body`, `bio`,
+# `review`, `title`, `username`, `query`: USER_TEXT), else low (reported, not blocking: a
+# template cannot show where the value comes from, and HTML the code built is marked safe on
+# purpose: wagtail's 11 are `html`, `icons`, `item`, `content`, `config_json`, `embed.html`,
+# `column.strip`, none exploitable; a flash `message` is the application's own text).
 
 from __future__ import annotations
 
@@ -17,6 +20,7 @@ import ast
 import re
 
 import secure_gate.scanners.practices.flow as flow
+import secure_gate.scanners.practices.names as names
 from secure_gate.model import Confidence
 from secure_gate.scanners.practices.pysource import Module, source_of, walk_scope
 from secure_gate.scanners.practices.rules import TEMPLATE_UNESCAPED, Hit
@@ -30,6 +34,11 @@ ESCAPING = frozenset({"escape", "conditional_escape", "format_html", "format_htm
 FIX = ("let the template engine escape: pass the value itself, or build the HTML with "
        "markupsafe.Markup('<b>{}</b>').format(value) / django.utils.html.format_html(); "
        "keep autoescape on (aiohttp_jinja2.setup(app, autoescape=True))")
+# The last word of a value's name that says a person typed it (see the comment above).
+USER_TEXT = frozenset({"text", "body", "comment", "comments", "bio", "biography", "about",
+                       "description", "review", "reply", "feedback", "post", "note",
+                       "title", "subject", "name", "username", "nickname", "query", "search",
+                       "q", "input", "signature", "caption"})
 _SAFE_FILTER = re.compile(r"\{\{(?P<expr>(?:(?!\}\}).)*?)\|\s*safe\b")
 _AUTOESCAPE_OFF = re.compile(r"\{%-?\s*autoescape\s+(?:false|off)\b", re.IGNORECASE)
 
@@ -139,15 +148,28 @@ def check_template(text: str) -> list[Hit]:
             expr = match.group("expr").strip()
             if not expr or expr[0] in "\"'" or expr.replace(".", "").isdigit():
                 continue  # a literal marked safe is the author's own HTML
+            typed = _user_text(expr)
             hits.append(Hit(
                 TEMPLATE_UNESCAPED, number,
-                f"`{expr[:60]}|safe` prints the value unescaped: if any of it comes from a "
-                "user it runs as script in other users' browsers (cross-site scripting).",
+                f"`{expr[:60]}|safe` prints the value unescaped: "
+                + ("its name says a user wrote it, and markup or script in it runs in other "
+                   "users' browsers (cross-site scripting)." if typed else
+                   "if any of it comes from a user it runs as script in other users' browsers "
+                   "(cross-site scripting)."),
                 f"|safe\n{expr}", fix=FIX, column=match.start() + 1,
-                confidence=Confidence.LOW))
+                confidence=Confidence.HIGH if typed else Confidence.LOW))
         if off := _AUTOESCAPE_OFF.search(line):
             hits.append(Hit(TEMPLATE_UNESCAPED, number,
                             "autoescape is switched off for this block: its values print "
                             "unescaped (cross-site scripting).", "autoescape off",
                             fix=FIX, column=off.start() + 1))
     return hits
+
+
+def _user_text(expr: str) -> bool:
+    """``post.text``, ``comment.body | striptags``: the value's last name is USER_TEXT's."""
+    value = expr.split("|", 1)[0].strip()
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*", value):
+        return False  # a call, a subscript, an expression: not judged by name
+    parts = names.words(value.rsplit(".", 1)[-1])
+    return bool(parts) and parts[-1] in USER_TEXT
