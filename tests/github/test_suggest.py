@@ -451,3 +451,24 @@ def test_the_real_image_fixer_suggests_a_digest_on_the_changed_line(
     assert (pr.repo.root / "Dockerfile").read_text().count("@sha256") == 0  # never written
     assert "Services asked: registry docker\\.io" in run.summary
     assert run.code == 0  # an unpinned image is not blocking here: the verdict is the gate's
+
+
+def test_an_unreachable_registry_is_a_notice_naming_it(
+        pull: Callable[..., Pull], token: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    import functools
+    import socket
+
+    from secure_gate.net import services
+
+    with socket.socket() as closed:  # a port nothing listens on
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    monkeypatch.setattr(services, "Services", functools.partial(
+        services.Services, registries={"docker.io": f"http://127.0.0.1:{port}"}))
+    pr = pull({"Dockerfile": "FROM scratch\n"},
+              {"Dockerfile": "FROM scratch\nFROM python:3.12-slim AS builder\n"})
+    run = pr.run(token, scanners="pins")
+    assert run.code == 0 and run.outputs["exit-code"] == "0"  # the gate's verdict stands
+    assert pr.reviews() == []
+    assert any("registry docker.io could not answer" in n for n in run.notices())
+    assert "registry docker\\.io could not answer" in run.summary
