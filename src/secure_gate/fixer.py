@@ -170,8 +170,8 @@ def run(request: FixRequest) -> FixResult:
             outcome = FixOutcome()
             found = _findings_by_scanner(report, names)
             for name in names:
-                if not found[name]:
-                    continue
+                # Asked even without findings: a fixer may check what is fixed already (the
+                # pins fixer: that each `uses: x@<sha> # v4` comment is v4's commit).
                 fixer = scanner_class(name)()
                 job = FixJob(root=into, findings=tuple(found[name]),
                              options={**policy.scanner(name).options,

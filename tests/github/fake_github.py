@@ -9,9 +9,12 @@ personal access token (a plain user login everywhere).
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import json
 import re
 import threading
+import urllib.parse
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -70,6 +73,7 @@ class State:
     hunks: dict[int, dict[str, list[range]]] = field(default_factory=dict)
     reviews: dict[int, dict[str, Any]] = field(default_factory=dict)
     review_comments: dict[int, dict[str, Any]] = field(default_factory=dict)
+    git: GitData = field(default_factory=lambda: GitData())  # refs and tags: see below
 
     def add_comment(self, number: int, body: str, login: str, user_type: str = "User") -> int:
         with self.lock:
@@ -144,6 +148,8 @@ class _Handler(BaseHTTPRequestHandler):
                 self._reply(canned.status, canned.body if canned.body is not None
                             else {"message": "scripted"}, canned.headers)
                 return
+        if method == "GET" and _git_route(self, state, parts.path):
+            return
         if not authorised:
             self._reply(401, {"message": "Bad credentials"})
             return
@@ -375,3 +381,161 @@ def primary_limit(method: str, path: str, reset: int, *, status: int = 403) -> S
         "message": "API rate limit exceeded for installation ID 1.",
         "documentation_url": "https://docs.github.com/rest/overview/rate-limits-for-the-"
                              "rest-api", "status": str(status)})
+
+
+# --- Git data: refs, tag objects and commits (`secure-gate fix` pinning actions) -----------
+# GET /repos/{o}/{r}/git/ref/{tags|heads}/{name}, /repos/{o}/{r}/git/tags/{sha},
+# /repos/{o}/{r}/commits/{ref} (JSON, or the bare SHA for Accept: application/vnd.github.sha)
+# and the same under /repositories/{id}/ (where a renamed repository's 301 points). Public
+# repositories: anonymous requests are answered, a wrong token is 401 Bad credentials.
+
+_GIT = re.compile(r"/(?:repos/([^/]+/[^/]+)|repositories/(\d+))/(git/ref/(?:tags|heads)/.+|"
+                  r"git/tags/[^/]+|commits/.+)")
+_DOCS = "https://docs.github.com/rest"
+
+
+@dataclass
+class GitRepo:
+    """One repository's refs: ``refs`` maps ``tags/X``/``heads/X`` to (type, sha)."""
+
+    full_name: str
+    id: int
+    refs: dict[str, tuple[str, str]] = field(default_factory=dict)
+    tag_objects: dict[str, dict[str, Any]] = field(default_factory=dict)
+    commits: set[str] = field(default_factory=set)
+
+
+@dataclass
+class GitData:
+    """Repositories by lower-cased full name, renamed ones, and raw answers to force."""
+
+    repos: dict[str, GitRepo] = field(default_factory=dict)
+    moved: dict[str, str] = field(default_factory=dict)  # old full name -> new full name
+    redirect_base: str | None = None  # where a 301 points (default: this server)
+    # Path prefix -> (status, headers, body bytes): a hostile API's answers, used each time.
+    raw: dict[str, tuple[int, dict[str, str], bytes]] = field(default_factory=dict)
+    accepts: list[str] = field(default_factory=list)  # Accept headers seen
+    versions: list[str] = field(default_factory=list)  # X-GitHub-Api-Version headers seen
+    hosts: list[tuple[str, bool]] = field(default_factory=list)  # (Host, sent a token)
+
+    def repo(self, full_name: str) -> GitRepo:
+        key = full_name.lower()
+        if key not in self.repos:
+            self.repos[key] = GitRepo(full_name, 100 + len(self.repos))
+        return self.repos[key]
+
+    def commit(self, full_name: str, seed: str) -> str:
+        """A new commit SHA of ``full_name`` (deterministic in ``seed``)."""
+        sha = hashlib.sha1(f"{full_name}\0{seed}".encode()).hexdigest()
+        self.repo(full_name).commits.add(sha)
+        return sha
+
+    def tag(self, full_name: str, name: str, commit: str, *, annotated: int = 0) -> str:
+        """Tag ``commit``; ``annotated`` = how many tag objects stand between (tag of tag)."""
+        repo = self.repo(full_name)
+        kind, sha = "commit", commit
+        for depth in range(annotated):
+            obj = hashlib.sha1(f"{name}\0{sha}\0{depth}".encode()).hexdigest()
+            repo.tag_objects[obj] = {"tag": name, "sha": obj, "object": {"type": kind,
+                                                                         "sha": sha}}
+            kind, sha = "tag", obj
+        repo.refs[f"tags/{name}"] = (kind, sha)
+        return sha
+
+    def branch(self, full_name: str, name: str, commit: str) -> None:
+        self.repo(full_name).refs[f"heads/{name}"] = ("commit", commit)
+
+
+def _git_route(handler: _Handler, state: State, path: str) -> bool:
+    """Answer a git-data GET as GitHub does; False when ``path`` is not one."""
+    git = state.git
+    match = _GIT.fullmatch(path)
+    if match is None:
+        return False
+    git.accepts.append(handler.headers.get("Accept") or "")
+    git.versions.append(handler.headers.get("X-GitHub-Api-Version") or "")
+    sent = handler.headers.get("Authorization")
+    git.hosts.append((handler.headers.get("Host") or "", sent is not None))
+    for prefix, (status, headers, data) in git.raw.items():
+        if path.startswith(prefix):
+            _raw(handler, status, headers, data)
+            return True
+    if sent is not None and sent != f"Bearer {state.token}":
+        handler._reply(401, {"message": "Bad credentials", "documentation_url": _DOCS,
+                             "status": "401"})
+        return True
+    full, number, rest = match.groups()
+    if full is not None and full.lower() in git.moved:
+        target = git.repo(git.moved[full.lower()])
+        base = git.redirect_base or state.base
+        location = f"{base}/repositories/{target.id}/{rest}"
+        handler._reply(301, {"message": "Moved Permanently", "url": location,
+                             "documentation_url": "https://docs.github.com/v3/#http-redirects"},
+                       {"Location": location})
+        return True
+    repo = (git.repos.get(full.lower()) if full is not None
+            else next((r for r in git.repos.values() if str(r.id) == number), None))
+    if repo is None:
+        _not_found(handler, "git/refs#get-a-reference")
+        return True
+    api = f"{state.base}/repos/{repo.full_name}"
+    if rest.startswith("git/ref/"):
+        name = urllib.parse.unquote(rest[len("git/ref/"):])
+        found = repo.refs.get(name)
+        if found is None:
+            _not_found(handler, "git/refs#get-a-reference")
+            return True
+        kind, sha = found
+        plural = "commits" if kind == "commit" else "tags"
+        handler._reply(200, {"ref": f"refs/{name}", "node_id": "REF_kwDOA", "url":
+                             f"{api}/git/refs/{name}", "object": {
+                                 "sha": sha, "type": kind, "url": f"{api}/git/{plural}/{sha}"}})
+        return True
+    if rest.startswith("git/tags/"):
+        obj = repo.tag_objects.get(rest[len("git/tags/"):])
+        if obj is None:
+            _not_found(handler, "git/tags#get-a-tag")
+            return True
+        inner = obj["object"]
+        handler._reply(200, {"node_id": "TAG_kwDOA", "tag": obj["tag"], "sha": obj["sha"],
+                             "url": f"{api}/git/tags/{obj['sha']}", "message": "release\n",
+                             "tagger": {"name": "octo", "email": "octo@example.com",
+                                        "date": "2024-01-01T00:00:00Z"},
+                             "object": {**inner, "url": f"{api}/git/{inner['type']}s/"
+                                                        f"{inner['sha']}"},
+                             "verification": {"verified": False, "reason": "unsigned",
+                                              "signature": None, "payload": None}})
+        return True
+    wanted = urllib.parse.unquote(rest[len("commits/"):]).lower()
+    matches = sorted(c for c in repo.commits if c.startswith(wanted)) if len(wanted) >= 4 else []
+    if len(matches) != 1:
+        handler._reply(422, {"message": f"No commit found for SHA: {wanted}",
+                             "documentation_url": f"{_DOCS}/commits/commits#get-a-commit",
+                             "status": "422"})
+        return True
+    if "application/vnd.github.sha" in (handler.headers.get("Accept") or ""):
+        _raw(handler, 200, {"Content-Type": "application/vnd.github.sha; charset=utf-8"},
+             matches[0].encode())
+        return True
+    handler._reply(200, {"sha": matches[0], "url": f"{api}/commits/{matches[0]}",
+                         "commit": {"message": "a commit"}, "files": []})
+    return True
+
+
+def _not_found(handler: _Handler, page: str) -> None:
+    handler._reply(404, {"message": "Not Found", "documentation_url": f"{_DOCS}/{page}",
+                         "status": "404"})
+
+
+def _raw(handler: _Handler, status: int, headers: dict[str, str], data: bytes) -> None:
+    handler.send_response(status)
+    names = {k.lower() for k in headers}
+    if "content-type" not in names:
+        handler.send_header("Content-Type", "application/json; charset=utf-8")
+    handler.send_header("Content-Length", str(len(data)))
+    for key, value in headers.items():
+        handler.send_header(key, value)
+    handler.end_headers()
+    # The client may stop reading (a body over its limit): as a real server sees it.
+    with contextlib.suppress(OSError):
+        handler.wfile.write(data)
