@@ -107,6 +107,8 @@ def _place(node: ScalarNode, lines: Sequence[str]) -> _Uses | str:
     if literal is None:
         return "the value is written with escapes; write it plainly"
     raw = lines[start.line][start.column:end.column]
+    if node.style == '"' and not raw.endswith(literal):
+        return "the value is written with escapes; write it plainly"
     if not raw.endswith(literal) or not _PROPERTIES.fullmatch(raw[:len(raw) - len(literal)]):
         return "the value is not written where YAML says it is"
     return _Uses(node, start.line + 1, end.column - len(literal), end.column)
@@ -153,17 +155,17 @@ def _comment(rest: str) -> tuple[str, str] | None:
     return None
 
 
-def _new_line(line: str, place: _Uses, value: str, note: str | None) -> str | None:
-    """``line`` with the value at ``place`` replaced and ``# note`` put after it (None:
-    there is no safe place for the comment)."""
+def _new_line(line: str, place: _Uses, value: str, note: str | None) -> str:
+    """``line`` with the value at ``place`` replaced and ``# note`` put after it."""
     head = line[:place.start] + _written(place.node, value)
     rest = line[place.end:]
     if note is None:
         return head + rest
     after = _comment(rest)
-    if after is None:  # more YAML after the value (a flow mapping): comment at line's end
-        if "#" in rest:
-            return None
+    if after is None:
+        # More YAML after the value (a flow mapping): the comment goes at the line's end.
+        # Whether that is a comment there (not inside a string that goes on to the next
+        # line) is for the re-composed document to tell.
         return (head + rest).rstrip(" \t") + f" # {note}"
     space, existing = after
     if not existing:
@@ -282,9 +284,6 @@ def _fix_one(job: FixJob, loaded: _File, finding: Finding, lines_taken: set[int]
     # A short SHA needs no comment: the full SHA starts with it, and a hex "version" would
     # mislead Dependabot and Renovate, which read the comment as one.
     new = _new_line(old, place, value, None if github_refs.is_short_sha(ref) else ref)
-    if new is None:
-        return ("not edited: more YAML and a `#` follow the value on its line; there is no "
-                "safe place for the `# ref` comment")
     edit = Edit(loaded.path, place.line, place.line, (old,), (new,), RULE,
                 _summary(target, ref, found))
     if not _same_but(loaded.root, apply(loaded.text, [edit]).text, {id(node): value}):
