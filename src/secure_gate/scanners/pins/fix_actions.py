@@ -307,21 +307,27 @@ def _summary(target: str, ref: str, found: github_refs.Resolved) -> str:
     return f"uses: {target}@{ref} -> @{found.sha} ({what})"
 
 
-def _workflow_files(root: Path) -> Iterator[str]:
-    """Workflows and action.yml files of the copy being fixed (links never followed)."""
-    for folder, dirs, files in os.walk(root):
-        dirs[:] = sorted(d for d in dirs if d != ".git")
-        for name in sorted(files):
-            full = Path(folder) / name
-            relative = full.relative_to(root).as_posix()
-            if filekinds.kind(relative) not in (filekinds.WORKFLOW, filekinds.ACTION):
-                continue
-            try:
-                info = full.lstat()
-            except OSError:
-                continue
-            if stat.S_ISREG(info.st_mode) and info.st_size <= _MAX_VERIFY_BYTES:
-                yield relative
+def _workflow_files(job: FixJob) -> Iterator[str]:
+    """Workflows and action.yml files of the copy being fixed, by the paths findings use
+    (links never followed)."""
+    if job.where:
+        places = sorted(job.where.items())
+    else:  # a job made without the copy's listing: what is on disk
+        places = []
+        for folder, dirs, files in os.walk(job.root):
+            dirs[:] = sorted(d for d in dirs if d != ".git")
+            for name in sorted(files):
+                full = Path(folder) / name
+                places.append((full.relative_to(job.root).as_posix(), full))
+    for path, full in places:
+        if filekinds.kind(path) not in (filekinds.WORKFLOW, filekinds.ACTION):
+            continue
+        try:
+            info = full.lstat()
+        except OSError:
+            continue
+        if stat.S_ISREG(info.st_mode) and info.st_size <= _MAX_VERIFY_BYTES:
+            yield path
 
 
 def _version_in(comment: str) -> str | None:
@@ -336,7 +342,7 @@ def _version_in(comment: str) -> str | None:
 def verify(job: FixJob) -> FixOutcome:
     """A mismatch for each pinned ``uses: x@<sha> # vX`` whose tag ``vX`` is another commit."""
     out = FixOutcome()
-    for path in _workflow_files(job.root):
+    for path in _workflow_files(job):
         loaded = _load(job, path)
         if isinstance(loaded, str):
             continue  # the scan reports a file it cannot read; nothing to verify here
