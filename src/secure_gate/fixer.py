@@ -164,6 +164,9 @@ def run(request: FixRequest) -> FixResult:
                        cache_dir=None)
         originals: dict[str, str] = {}
         policy = engine.load_policy(scan).config
+        options = {name: scanner_class(name).resolve_paths(
+            {**policy.scanner(name).options, **scan.scanner_options.get(name, {})}, root)
+            for name in SCANNERS}
         report = engine.scan(scan)
         while result.rounds < MAX_ROUNDS:
             result.errors = _scan_errors(report)
@@ -174,10 +177,9 @@ def run(request: FixRequest) -> FixResult:
                 # pins fixer: that each `uses: x@<sha> # v4` comment is v4's commit).
                 fixer = scanner_class(name)()
                 job = FixJob(root=into, findings=tuple(found[name]),
-                             options={**policy.scanner(name).options,
-                                      **scan.scanner_options.get(name, {})},
-                             services=request.services,
-                             pin_ranges=request.pin_ranges, where=copy.there)
+                             options=options[name], services=request.services,
+                             pin_ranges=request.pin_ranges, where=copy.there,
+                             scanner_options=options)
                 outcome.add(fixer.fix(job))
             result.rounds += 1
             made, refused = _apply(copy, outcome.edits, originals, result)

@@ -83,6 +83,8 @@ class FixJob:
     ``root`` is the copy being fixed (never the repository itself); ``read`` gives a file's
     current text there with its line endings as they are. ``pin_ranges`` is ``--pin``: pin
     requirements that accept a range, not only add hashes to pinned ones.
+    ``scanner_options`` holds every scanner's options (paths made absolute), for a fixer that
+    chooses by another's data (``--pin`` picks versions by the audit's advisory source).
     """
 
     root: Path
@@ -93,6 +95,7 @@ class FixJob:
     # Where each file of the copy is, by the path findings name (odd bytes in a name are
     # spelled ``\\xNN`` in the path, not on disk).
     where: Mapping[str, Path] = field(default_factory=dict)
+    scanner_options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
     def read(self, path: str) -> str:
         """The text of ``path`` (a finding's path), endings kept; ``ValueError`` when it is

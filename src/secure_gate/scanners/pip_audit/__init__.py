@@ -11,11 +11,13 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from secure_gate import filekinds
 from secure_gate import options as opt
 from secure_gate.advisories.db import AdvisoryDB, AdvisoryDBError
+from secure_gate.edits import FixOutcome
 from secure_gate.errors import ScannerError
 from secure_gate.files import FileSet, RepoFile
 from secure_gate.manifests import discover
 from secure_gate.options import Option
 from secure_gate.scanners.base import (
+    FixJob,
     Flag,
     HookSpec,
     ScanJob,
@@ -120,6 +122,14 @@ class PipAuditScanner(Scanner):
         if isinstance(db, str) and not Path(db).is_absolute():
             out["advisory-db"] = str(root / db)
         return out
+
+    fixes: ClassVar[bool] = True
+
+    def fix(self, job: FixJob) -> FixOutcome:
+        """Vulnerable pins raised to the lowest release fixing all their advisories."""
+        import secure_gate.scanners.pip_audit.fix as fixing
+
+        return fixing.fix(job)
 
     def version(self) -> str | None:
         """pip-audit's installed version."""

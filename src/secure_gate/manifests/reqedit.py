@@ -1,0 +1,115 @@
+"""One requirements-file entry rewritten: a new ``==`` version, hashes in pip's multi-line form.
+
+The entry's requirement (name, extras, marker) is kept as written, other per-requirement
+options too, and its comment moves to the end of the last line (a backslash must end every
+line before it). Everything that cannot be rewritten safely is refused with a reason.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from secure_gate.edits import lines_of
+
+HASH_INDENT = "    "
+_OPTIONS_START = re.compile(r"\s+(?=-)")
+_NAME = re.compile(r"\s*[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?\s*(?:\[[^\]]*\])?")
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """A requirement's physical lines taken apart: what is kept, what is rewritten."""
+
+    indent: str
+    head: str  # the requirement as written: name, extras, specifier, marker
+    options: tuple[str, ...]  # per-requirement options other than --hash, as written
+    hashes: tuple[str, ...]
+    comment: str  # "# ..." or ""
+
+
+def same_numbering(text: str) -> bool:
+    """True when pip and the edits number the file's lines alike (pip also splits at form
+    feeds and Unicode line separators, which would shift every line after them)."""
+    return text.splitlines() == lines_of(text)
+
+
+def _comment_start(line: str) -> int | None:
+    for index, char in enumerate(line):
+        if char == "#" and (index == 0 or line[index - 1].isspace()):
+            return index
+    return None
+
+
+def parse_entry(physical: Sequence[str]) -> Entry:
+    """The entry spread over ``physical`` lines; ``ValueError`` when it cannot be rewritten."""
+    if not physical:
+        raise ValueError("no lines")
+    parts: list[str] = []
+    for number, line in enumerate(physical):
+        last = number == len(physical) - 1
+        if not last:
+            if not line.endswith("\\"):
+                raise ValueError("a line of the entry does not continue")
+            line = line[:-1]
+            if _comment_start(line) is not None:
+                raise ValueError("a comment sits inside the continued lines")
+        parts.append(line)
+    joined = "".join(parts)
+    cut = _comment_start(joined)
+    body, comment = (joined, "") if cut is None else (joined[:cut], joined[cut:].strip())
+    indent = body[: len(body) - len(body.lstrip())]
+    body = body.strip()
+    split = _OPTIONS_START.search(body)
+    head, tail = (body, "") if split is None else (body[: split.start()], body[split.end():])
+    tokens = tail.split()
+    options: list[str] = []
+    hashes: list[str] = []
+    index = 0
+    while index < len(tokens):
+        word = tokens[index]
+        if word.startswith("--hash="):
+            hashes.append(word[len("--hash="):])
+        elif word == "--hash" and index + 1 < len(tokens):
+            index += 1
+            hashes.append(tokens[index])
+        else:
+            options.append(word)
+        index += 1
+    if not head:
+        raise ValueError("no requirement on the line")
+    return Entry(indent, head, tuple(options), tuple(hashes), comment)
+
+
+def with_version(head: str, old: str, new: str) -> str:
+    """``head`` with its ``==old`` pin made ``==new`` (marker and extras as written)."""
+    spec, sep, marker = head.partition(";")
+    pattern = re.compile(r"(===?)(\s*)" + re.escape(old) + r"(?=\s*$)")
+    changed, count = pattern.subn(lambda m: m.group(1) + m.group(2) + new, spec)
+    if count != 1:
+        raise ValueError(f"the pin =={old} is not where it was read")
+    return changed + sep + marker
+
+
+def pinned(head: str, version: str) -> str:
+    """``head`` pinned to ``==version``: its range (or none) replaced, name, extras and
+    marker kept as written."""
+    spec, sep, marker = head.partition(";")
+    found = _NAME.match(spec)
+    if found is None:
+        raise ValueError("no project name at the start of the requirement")
+    trailing = spec[len(spec.rstrip()):]
+    return found.group(0).rstrip() + "==" + version + trailing + sep + marker
+
+
+def render(entry: Entry, head: str, hashes: Sequence[str]) -> tuple[str, ...]:
+    """The entry's new lines: ``head`` and options on the first, then one hash a line."""
+    first = entry.indent + " ".join([head, *entry.options])
+    tail = f"  {entry.comment}" if entry.comment else ""
+    if not hashes:
+        return (first + tail,)
+    lines = [first + " \\"]
+    lines += [f"{entry.indent}{HASH_INDENT}--hash=sha256:{h} \\" for h in hashes[:-1]]
+    lines.append(f"{entry.indent}{HASH_INDENT}--hash=sha256:{hashes[-1]}{tail}")
+    return tuple(lines)
