@@ -25,6 +25,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from packaging.utils import canonicalize_name
+from packaging.version import Version
 
 SIMPLE_JSON = "application/vnd.pypi.simple.v1+json"
 
@@ -61,6 +62,7 @@ class Index:
     vulns: dict[tuple[str, str], list[dict[str, Any]]] = field(default_factory=dict)
     script: list[Scripted] = field(default_factory=list)
     seen: list[tuple[str, str]] = field(default_factory=list)  # (path, accept)
+    auth: list[str] = field(default_factory=list)  # Authorization headers received
     url: str = ""
 
     def add(self, name: str, version: str, *files: File) -> None:
@@ -111,6 +113,8 @@ class _Handler(BaseHTTPRequestHandler):
         path = self.path.split("?", 1)[0]
         with self.server.lock:
             state.seen.append((path, self.headers.get("Accept", "")))
+            if self.headers.get("Authorization"):
+                state.auth.append(self.headers["Authorization"])
             scripted = next((s for s in state.script if path.startswith(s.path)), None)
             if scripted is not None:
                 state.script.remove(scripted)
@@ -125,6 +129,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._package(match.group(1))
         elif match := re.fullmatch(r"/pypi/([^/]+)/([^/]+)/json", path):
             self._json(match.group(1), match.group(2))
+        elif match := re.fullmatch(r"/pypi/([^/]+)/json", path):
+            self._json(match.group(1), None)
         else:
             self._send(404, b"404 Not Found", "text/plain")
 
@@ -176,11 +182,16 @@ class _Handler(BaseHTTPRequestHandler):
                 return
         self._send(404, b"404 Not Found", "text/plain")
 
-    def _json(self, raw: str, version: str) -> None:
+    def _json(self, raw: str, version: str | None) -> None:
+        """A release's JSON, or (``version`` None) the project's: the latest release's
+        ``info``, ``urls`` and ``vulnerabilities``, and every release's files."""
         state = self.server.state
         name = canonicalize_name(raw)
         releases = state.projects.get(name, {})
-        if version not in releases:
+        whole = version is None
+        if whole and releases:
+            version = max(releases, key=Version)
+        if version is None or version not in releases:
             self._send(404, json.dumps({"message": "Not Found"}).encode(), "application/json")
             return
         document = {
@@ -191,6 +202,10 @@ class _Handler(BaseHTTPRequestHandler):
                      for f in releases[version]],
             "vulnerabilities": state.vulns.get((name, version), []),
         }
+        if whole:
+            document["releases"] = {v: [{"filename": f.filename,
+                                          "digests": {"sha256": f.sha256}} for f in files]
+                                     for v, files in releases.items()}
         self._send(200, json.dumps(document).encode(), "application/json")
 
 

@@ -300,10 +300,6 @@ def test_the_files_own_index_url(index: Index, make_repo: Callable[..., Any],
                          ).encode()), "it describes another project ('evil')"),
     (Scripted("/simple/one/", 200, {"Content-Type": "application/vnd.pypi.simple.v1+json"},
               json.dumps({"meta": {"api-version": "1.0"}, "name": "one", "files": [
-                  {"filename": "one-1.0-py3-none-any.whl", "hashes": {"md5": "a" * 32}}]}
-                         ).encode()), "gives no sha256 for one-1.0-py3-none-any.whl"),
-    (Scripted("/simple/one/", 200, {"Content-Type": "application/vnd.pypi.simple.v1+json"},
-              json.dumps({"meta": {"api-version": "1.0"}, "name": "one", "files": [
                   {"filename": "one-1.0-py3-none-any.whl", "hashes": {"sha256": "a" * 64},
                    "size": -1}]}).encode()), "'size' is not a plausible byte count"),
     (Scripted("/simple/one/", 200, {"Content-Type": "application/vnd.pypi.simple.v1+json"},
@@ -315,14 +311,31 @@ def test_a_hostile_index_changes_nothing(answer: Scripted, says: str, index: Ind
                                          make_repo: Callable[..., Any],
                                          run_cli: Callable[..., Any]) -> None:
     index.wheel("one", "1.0")
+    index.wheel("two", "1.0")
     index.script += [answer] * 4  # the client retries a broken answer 3 times
+    repo = make_repo({"requirements.txt": "one==1.0\ntwo==1.0\n"})
+    result = fix(run_cli, repo.root, index)
+    assert result.code == 3  # the service failed: the run stops, nothing is written
+    assert read(repo.root) == "one==1.0\ntwo==1.0\n"
+    assert result.err.startswith(f"secure-gate: error: the package index {index.simple} "
+                                 f"({index.simple}one/): ")
+    assert says in result.err
+
+
+def test_a_file_without_sha256_is_left(index: Index, make_repo: Callable[..., Any],
+                                       run_cli: Callable[..., Any]) -> None:
+    index.script.append(Scripted(
+        "/simple/one/", 200, {"Content-Type": "application/vnd.pypi.simple.v1+json"},
+        json.dumps({"meta": {"api-version": "1.0"}, "name": "one", "files": [
+            {"filename": "one-1.0-py3-none-any.whl", "hashes": {"md5": "a" * 32}}]}).encode()))
     repo = make_repo({"requirements.txt": "one==1.0\n"})
     result = fix(run_cli, repo.root, index)
     assert result.code == 1
+    assert (f"requirements.txt:1: pins/unhashed-requirement: the package index {index.simple} "
+            "gives no sha256 for one-1.0-py3-none-any.whl: pip could not check it") in result.out
     assert read(repo.root) == "one==1.0\n"
-    assert (f"requirements.txt:1: pins/unhashed-requirement: the package index "
-            f"{index.simple}") in result.out
-    assert says in result.out
+
+
 
 
 def test_rate_limit_retried_after_its_wait(index: Index, make_repo: Callable[..., Any],
@@ -343,7 +356,7 @@ def test_unreachable_index_is_named(make_repo: Callable[..., Any],
         url = gone.simple
     repo = make_repo({"requirements.txt": "one==1.0\n"})
     result = run_cli(repo.root, "fix", "--only", "pins", "--index-url", url, "--timeout", "2")
-    assert result.code == 1
-    assert f"the package index {url} ({url}one/): unreachable" in result.out
+    assert result.code == 3
+    assert f"secure-gate: error: the package index {url} ({url}one/): unreachable" in result.err
     assert read(repo.root) == "one==1.0\n"
 

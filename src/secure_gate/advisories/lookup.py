@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from packaging.utils import canonicalize_name
+from packaging.version import InvalidVersion, Version
 
 from secure_gate.advisories.db import AdvisoryDB, AdvisoryDBError
 from secure_gate.errors import GateError
@@ -64,16 +65,32 @@ class PypiJson:
         url = f"{self.base.rstrip('/')}/{canonical}/{version}/json"
         key = ("pypi-json", url)
         if key not in self.services.answers:
-            self.services.used.add(self.label)
-            try:
-                document = self.services.http.json(self.label, url,
-                                                   headers={"Accept": "application/json"})
-            except NotFound:
-                document = None
+            document = self._get(url)
+            if document is None:
+                # A mirror may serve only the project's JSON: its `vulnerabilities` are
+                # the latest release's, so they say something only of that one.
+                project = self._get(f"{self.base.rstrip('/')}/{canonical}/json")
+                info = project.get("info") if isinstance(project, dict) else None
+                latest = info.get("version") if isinstance(info, dict) else None
+                document = project if _same_version(latest, version) else None
             self.services.answers[key] = (None if document is None
                                           else _vulnerabilities(document, url, self.label))
         found: frozenset[str] | None = self.services.answers[key]
         return found
+
+    def _get(self, url: str) -> Any:
+        self.services.used.add(self.label)
+        try:
+            return self.services.http.json(self.label, url, headers={"Accept": "application/json"})
+        except NotFound:
+            return None
+
+
+def _same_version(one: object, other: str) -> bool:
+    try:
+        return isinstance(one, str) and Version(one) == Version(other)
+    except InvalidVersion:
+        return False
 
 
 def _vulnerabilities(document: Any, url: str, service: str) -> frozenset[str]:

@@ -20,12 +20,10 @@ from packaging.version import InvalidVersion, Version
 import secure_gate.scanners.pins.rules as rules
 from secure_gate.advisories import lookup
 from secure_gate.edits import Edit, FixOutcome, Unfixed, lines_of
-from secure_gate.errors import GateError
 from secure_gate.manifests import envvars, reqedit
 from secure_gate.manifests.requirements import RequirementLine, exact_version, parse_requirements
 from secure_gate.model import Finding
 from secure_gate.net import index
-from secure_gate.net.http import ServiceError
 from secure_gate.scanners.base import FixJob
 
 MAX_CANDIDATES = 25  # versions asked about before --pin gives up on a range
@@ -148,7 +146,7 @@ def _release_hashes(job: FixJob, file: _File, req: RequirementLine, version: Ver
     name = req.name or ""
     try:
         project = index.find(job.services, file.where, name, version)
-    except (index.Refused, ServiceError) as exc:
+    except index.Refused as exc:
         return str(exc)
     shown = index.label(file.where.primary)
     if project is None:
@@ -242,7 +240,7 @@ def _pin(job: FixJob, file: _File, finding: Finding,
         return file.refused or "no index"
     try:
         project = index.find(job.services, file.where, req.name)
-    except (index.Refused, ServiceError) as exc:
+    except index.Refused as exc:
         return str(exc)
     if project is None:
         return f"{req.name} is not on {index.label(file.where.primary)}"
@@ -285,10 +283,7 @@ def _choose(project: index.Project, spec: SpecifierSet, pre: bool,
                 f"`{spec or 'any version'}` allows is installable (none, or all yanked)")
     vulnerable: list[str] = []
     for version in sorted(allowed, reverse=True)[:MAX_CANDIDATES]:
-        try:
-            known = advisories.affecting(project.name, str(version))
-        except (ServiceError, GateError) as exc:
-            return str(exc)
+        known = advisories.affecting(project.name, str(version))
         if known is None:
             vulnerable.append(f"{version} (unknown to {advisories.label})")
         elif known:

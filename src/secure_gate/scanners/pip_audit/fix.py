@@ -22,13 +22,11 @@ from packaging.version import InvalidVersion, Version
 from secure_gate import filekinds
 from secure_gate.advisories import lookup
 from secure_gate.edits import Edit, FixOutcome, Unfixed, lines_of
-from secure_gate.errors import GateError
 from secure_gate.manifests import reqedit
 from secure_gate.manifests.discover import manifest_kind
 from secure_gate.manifests.requirements import exact_version, parse_requirements
 from secure_gate.model import Finding
 from secure_gate.net import index
-from secure_gate.net.http import ServiceError
 from secure_gate.scanners.base import FixJob
 
 MAX_CANDIDATES = 25
@@ -74,11 +72,7 @@ def fix(job: FixJob) -> FixOutcome:
                                for f in group)
             continue
         if advisories is None:
-            try:
-                advisories, notes = lookup.for_fix(job.options, job.services)
-            except GateError as exc:
-                out.unfixed.extend(_unfixed(f, str(exc)) for f in job.findings)
-                return out
+            advisories, notes = lookup.for_fix(job.options, job.services)
             out.notes.extend(notes)
         if kind == filekinds.REQUIREMENTS:
             made = _requirements(job, path, line, group, floor, advisories)
@@ -132,10 +126,7 @@ def target(project: index.Project, current: Version, floor: Version,
                 f"{index.label(project.index)}")
     tried: list[str] = []
     for version in candidates[:MAX_CANDIDATES]:
-        try:
-            known = advisories.affecting(project.name, str(version))
-        except (ServiceError, GateError) as exc:
-            return str(exc)
+        known = advisories.affecting(project.name, str(version))
         if known is None:
             tried.append(f"{version} (unknown to {advisories.label})")
             continue
@@ -164,7 +155,7 @@ def _requirements(job: FixJob, path: str, line: int, group: Sequence[Finding],
     try:
         where = index.indexes_for([r.text for r in reqs if r.kind == "option"], job.services)
         project = index.find(job.services, where, req.name)
-    except (index.Refused, ServiceError) as exc:
+    except index.Refused as exc:
         return str(exc)
     if project is None:
         return f"{req.name} is not on {index.label(where.primary)}"
@@ -220,7 +211,7 @@ def _pyproject(job: FixJob, path: str, line: int, group: Sequence[Finding], floo
     match, old = hits[0]
     try:
         project = index.find(job.services, index.Indexes(job.services.index_url), name)
-    except (index.Refused, ServiceError) as exc:
+    except index.Refused as exc:
         return str(exc)
     if project is None:
         return f"{name} is not on {index.label(job.services.index_url)}"

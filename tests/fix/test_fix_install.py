@@ -1,0 +1,71 @@
+"""What fix writes, installed by the real pip in hash-checking mode; and the real PyPI once."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from secure_gate.net.http import Http, NotFound, ServiceError
+from secure_gate.net.services import Services
+from tests.fix.fake_index import File, serve
+from tests.fix.wheels import wheel
+
+
+def pip_install(index: str, requirements: Path, target: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PIP_CONFIG_FILE": os.devnull, "PIP_NO_CACHE_DIR": "1",
+           "PIP_DISABLE_PIP_VERSION_CHECK": "1", "NO_PROXY": "127.0.0.1", "no_proxy": "127.0.0.1"}
+    return subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--require-hashes", "--no-deps",
+         "--index-url", index, "-r", str(requirements), "--target", str(target)],
+        capture_output=True, text=True, env=env, timeout=300, check=False)
+
+
+def test_pip_accepts_what_fix_writes(make_repo: Callable[..., Any],
+                                     run_cli: Callable[..., Any], tmp_path: Path) -> None:
+    with serve() as index:
+        for name, version in (("tiny-one", "1.0"), ("tiny_two", "2.0"), ("tiny-one", "0.9")):
+            filename, content = wheel(name, version)
+            index.add(name, version, File(filename, content))
+        text = "# installed in CI\ntiny-one==1.0\nTiny.Two==2.0 ; python_version >= '3'\n"
+        repo = make_repo({"requirements.txt": text})
+        result = run_cli(repo.root, "fix", "--only", "pins", "--index-url", index.simple)
+        assert result.code == 0, result.out
+        fixed = (repo.root / "requirements.txt").read_text(encoding="utf-8")
+        assert fixed.count("--hash=sha256:") == 2
+        done = pip_install(index.simple, repo.root / "requirements.txt", tmp_path / "site")
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert (tmp_path / "site" / "tiny_one" / "__init__.py").read_text() == \
+            'VERSION = "1.0"\n'
+        assert (tmp_path / "site" / "tiny_two" / "__init__.py").is_file()
+        # The control: one wrong digit, and pip refuses the file.
+        broken = tmp_path / "broken.txt"
+        digest = fixed.split("--hash=sha256:", 1)[1][:64]
+        broken.write_text(fixed.replace(digest, digest[:-1] + ("0" if digest[-1] != "0"
+                                                                 else "1")), encoding="utf-8")
+        refused = pip_install(index.simple, broken, tmp_path / "other")
+        assert refused.returncode != 0
+        assert "THESE PACKAGES DO NOT MATCH THE HASHES" in refused.stderr
+
+
+def test_real_pypi(make_repo: Callable[..., Any], run_cli: Callable[..., Any]) -> None:
+    services = Services(http=Http(timeout=10, retries=1))
+    try:
+        document = services.http.json("PyPI", "https://pypi.org/pypi/requests/json")
+    except NotFound:
+        raise
+    except ServiceError as exc:
+        pytest.skip(f"PyPI is not reachable from here: {exc}")
+    expected = sorted({u["digests"]["sha256"] for u in document["releases"]["2.32.3"]})
+    assert len(expected) == 2  # a wheel and an sdist, as published in 2024
+    repo = make_repo({"requirements.txt": "requests==2.32.3\n"})
+    result = run_cli(repo.root, "fix", "--only", "pins")
+    assert result.code == 0, result.out
+    assert (repo.root / "requirements.txt").read_text(encoding="utf-8") == (
+        "requests==2.32.3 \\\n" + "".join(f"    --hash=sha256:{d} \\\n" for d in expected
+                                            )[:-3] + "\n")
