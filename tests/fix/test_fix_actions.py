@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from secure_gate import engine, fixer
-from secure_gate.net.http import Http
+from secure_gate.net.http import Http, RateLimited, ServiceError
 from secure_gate.net.services import Services
 from secure_gate.request import ScanRequest
 from tests.github.fake_github import State, primary_limit, serve
@@ -265,19 +265,40 @@ def test_an_api_answer_that_is_not_a_sha_edits_nothing(
     assert "not 40 lower-case hex digits" in result.unfixed[0].reason
 
 
-def test_a_rate_limit_leaves_actions_unfixed_naming_the_service(
+def test_a_rate_limit_ends_the_run_naming_the_service_and_writes_nothing(
         tmp_path: Path, api: State, token: str, shas: dict[str, str]) -> None:
     api.script.append(primary_limit("GET", "/repos/", int(time.time()) + 3000))
     text = "jobs:\n  a:\n    steps:\n      - uses: actions/checkout@v4\n" \
            "      - uses: actions/setup-python@v5\n"
     target = write(tmp_path, CI, text)
-    result = run_fix(tmp_path, services_for(api, token))
+    with pytest.raises(RateLimited, match=r"the GitHub API \(http://127.0.0.1:\d+/repos/"
+                                          r"actions/checkout/git/ref/tags/v4\): rate limit "
+                                          r"reached \(HTTP 403\); it allows more in \d+ s"):
+        run_fix(tmp_path, services_for(api, token))
     assert target.read_text() == text
-    reasons = [u.reason for u in result.unfixed]
-    assert len(reasons) == 2 and all("the GitHub API" in r and "rate limit reached" in r
-                                     for r in reasons)
-    git_requests = [s for s in api.seen if "/git/" in s.path]
-    assert len(git_requests) == 1  # the limit is not asked again and again
+    assert len([s for s in api.seen if "/git/" in s.path]) == 1  # asked once, not again
+
+
+def test_an_answer_no_api_gives_ends_the_run(tmp_path: Path, api: State, token: str) -> None:
+    api.git.raw["/repos/"] = (200, {"Content-Type": "text/html"}, b"<html>login</html>")
+    text = "jobs:\n  a:\n    steps:\n      - uses: actions/checkout@v4\n"
+    target = write(tmp_path, CI, text)
+    with pytest.raises(ServiceError, match="not JSON"):
+        run_fix(tmp_path, services_for(api, token))
+    assert target.read_text() == text
+
+
+def test_the_comment_check_without_the_api_is_a_note_not_a_failure(
+        tmp_path: Path, shas: dict[str, str]) -> None:
+    """Nothing to pin, so nothing needs the API: requirements could still be fixed."""
+    write(tmp_path, CI, f"jobs:\n  a:\n    steps:\n"
+                        f"      - uses: actions/checkout@{shas['v4']} # v4\n")
+    offline = Services(http=Http(timeout=2, retries=0, sleep=lambda _s: None),
+                       github_api="http://127.0.0.1:9")
+    result = run_fix(tmp_path, offline)
+    assert result.unfixed == [] and fixer.exit_code(result) == 0
+    assert [n for n in result.notes if n.startswith("version comments not checked: the "
+                                                    "GitHub API (http://127.0.0.1:9/")]
 
 
 def test_a_renamed_repository_is_pinned_and_noted(tmp_path: Path, api: State, token: str,
@@ -344,7 +365,8 @@ def test_a_refused_token_is_said_and_never_printed(tmp_path: Path, api: State,
     wrong = fake_token()
     write(tmp_path, CI, WORKFLOW)
     done = _cli(tmp_path, api, wrong)
-    assert done.returncode == 1
-    assert "HTTP 401 Bad credentials" in done.stdout
+    assert done.returncode == 3
+    assert "secure-gate: error: the GitHub API (" in done.stderr
+    assert "refused the token (HTTP 401 Bad credentials): GITHUB_TOKEN is wrong" in done.stderr
     assert wrong not in done.stdout + done.stderr
     assert (tmp_path / CI).read_text() == WORKFLOW

@@ -14,6 +14,11 @@ or multi-line scalars, escapes, expressions, several on one line) are left as th
 
 :func:`verify` checks what is already pinned: a ``uses: x@<sha> # v4`` whose ``v4`` tag is
 another commit is reported, since a reviewer reads the comment, not the SHA.
+
+When the GitHub API cannot be asked (unreachable, rate limited, the token refused, an
+answer no API should give) the :class:`~secure_gate.net.http.ServiceError` ends the run,
+naming it, and nothing is written; the comment check, which is not a fix, only says in a
+note that it could not run.
 """
 
 from __future__ import annotations
@@ -277,8 +282,10 @@ def _fix_one(job: FixJob, loaded: _File, finding: Finding, lines_taken: set[int]
     target, repository, ref = split
     try:
         found = github_refs.resolve(job.services, repository, ref)
-    except (github_refs.RefError, ServiceError) as exc:
+    except github_refs.RefError as exc:
         return f"not pinned: {exc}"
+    # A ServiceError (the API unreachable, rate limited, refusing the token, answering
+    # what it never should) ends the run naming it, as for every service of fix.
     value = node.value.replace(stripped, f"{target}@{found.sha}", 1)
     old = loaded.lines[place.line - 1]
     # A short SHA needs no comment: the full SHA starts with it, and a hex "version" would
