@@ -282,3 +282,20 @@ def test_a_whole_image_in_a_build_argument_is_pinned_at_its_default(
     assert "secure-gate fix: 1 edit(s)" in result.out  # both on line 2: one edit
     assert sorted(f.location.line for f in dockerfile.check("Dockerfile", fixed)) == [7, 9]
     assert "Dockerfile:9: pins/unpinned-image: `${LATE}` is assembled" in result.out
+
+
+def test_matrix_include_entries_and_crlf_workflows(run_cli: Run, hub: fake.Registry,
+                                                   make_repo: Callable[..., Repo]) -> None:
+    text = ("on: push\njobs:\n  a:\n    runs-on: x\n    strategy:\n      matrix:\n"
+            "        include:\n          - {image: node, tag: latest}\n"
+            "          - image: 'python:3.11'\n"
+            "    container: ${{ matrix.image }}\n    steps: [{run: echo}]\n")
+    repo = make_repo({".github/workflows/a.yml": text.replace("\n", "\r\n").encode()})
+    result = _fix(run_cli, hub, repo.root)
+    assert result.code == 0, result.out
+    node, py = _digest(hub, "library/node", "latest"), _digest(hub, "library/python", "3.11")
+    expected = (text.replace("{image: node,", f"{{image: node:latest@{node},")
+                .replace("'python:3.11'", f"'python:3.11@{py}'"))
+    written = (repo.root / ".github/workflows/a.yml").read_bytes()
+    assert written == expected.replace("\n", "\r\n").encode()
+    assert actions.check_workflow("a.yml", written.decode()) == []

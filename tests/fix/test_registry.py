@@ -294,3 +294,33 @@ def test_no_error_message_carries_the_token(hub: fake.Registry) -> None:
     tokens = hub.state.issued()
     assert tokens
     assert not [m for m in messages for t in tokens if t in m]
+
+
+def test_an_expired_token_is_replaced_once(hub: fake.Registry) -> None:
+    hub.add("library/python", "3.12", Image.single("a"))
+    hub.add("library/python", "3.13", Image.single("b"))
+    client = Registry(_services(hub))
+    client.digest(PYTHON, "3.12")
+    hub.state.tokens.clear()  # the registry no longer takes it (expires_in passed)
+    assert client.digest(PYTHON, "3.13") == hub.state.repos["library/python"]["3.13"].digest
+    assert len([s for s in hub.state.seen if s.server == "token"]) == 2
+
+
+def test_a_token_for_another_repository_is_not_enough(hub: fake.Registry) -> None:
+    """Docker Hub's insufficient_scope: each repository gets its own pull token."""
+    hub.add("library/python", "3.12", Image.single("a"))
+    hub.add("library/alpine", "3", Image.single("b"))
+    client = Registry(_services(hub))
+    client.digest(PYTHON, "3.12")
+    client.digest(parse("alpine:3"), "3")
+    scopes = [s.query["scope"] for s in hub.state.seen if s.server == "token"]
+    assert scopes == [["repository:library/python:pull"], ["repository:library/alpine:pull"]]
+
+
+def test_a_missing_tag_is_remembered_for_the_run(hub: fake.Registry) -> None:
+    hub.add("library/python", "3.12", Image.single("a"))
+    services = _services(hub)
+    for _round in range(2):
+        with pytest.raises(NotFound):
+            Registry(services).digest(PYTHON, "3.99")
+    assert [s.method for s in hub.manifest_requests()] == ["HEAD", "HEAD", "GET"]  # once

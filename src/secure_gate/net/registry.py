@@ -117,6 +117,8 @@ class Registry:
         known = self.services.answers.get(("registry", key))
         if isinstance(known, str):
             return known
+        if isinstance(known, NotFound | NeedsLogin):
+            raise known  # the later rounds of the run get the same answer, unasked
         failed = self.services.answers.get((_FAILED, service))
         if isinstance(failed, ServiceError):
             raise failed
@@ -127,7 +129,8 @@ class Registry:
         url = f"{base}/v2/{ref.path}/manifests/{urllib.parse.quote(tag, safe='')}"
         try:
             found = self._resolve(service, base, ref, tag, url)
-        except (NotFound, NeedsLogin):
+        except (NotFound, NeedsLogin) as exc:
+            self.services.answers[("registry", key)] = exc
             raise
         except ServiceError as exc:
             if isinstance(exc, RateLimited) or exc.reason.startswith("unreachable"):

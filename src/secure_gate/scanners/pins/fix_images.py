@@ -35,6 +35,7 @@ from secure_gate.scanners.base import FixJob
 
 _DOCKER = "docker://"
 _TOKEN = re.compile(r"\S+")
+_NAMED = re.compile(r"`([^`]+)`")
 _WHOLE_VARIABLE = re.compile(r"\$(?:\{(?P<braced>[A-Za-z_][A-Za-z0-9_]*)\}"
                              r"|(?P<bare>[A-Za-z_][A-Za-z0-9_]*))")
 
@@ -191,9 +192,9 @@ def _yaml(text: str, findings: Sequence[Finding]) -> list[_Spot | Unfixed]:
         nodes = by_line.get(line or 0, [])
         if column is not None:
             chosen = [n for n in nodes if n.start_mark.column == column - 1][:1]
-        else:  # a matrix value: the finding's message names it
-            chosen = [n for n in nodes if n.value.strip()
-                      and f"`{n.value.strip()}`" in finding.message]
+        else:  # a matrix value: the finding's message names it first, in backticks
+            named = _NAMED.search(finding.message)
+            chosen = [n for n in nodes if named and n.value.strip() == named.group(1)]
         if not chosen:
             out.append(_unfixed(finding, "the image reference is not where the finding says"))
         out.extend(_yaml_spot(text, where, node, finding) for node in chosen)
