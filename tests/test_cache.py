@@ -79,6 +79,29 @@ def test_options_and_versions_key_the_cache(make_repo: Callable[..., Any],
     assert not any("from the result cache" in n for n in notes(newer.json_report, "bandit"))
 
 
+def test_the_gates_own_code_keys_the_cache(make_repo: Callable[..., Any],
+                                           run_cli: Callable[..., Any], tmp_path: Path,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """A development build keeps its version while its rules change: the code keys too."""
+    from secure_gate import cache
+
+    repo = make_repo(FILES)
+    scan(run_cli, repo.root, tmp_path / "c")
+    same = scan(run_cli, repo.root, tmp_path / "c")
+    assert any("from the result cache" in n for n in notes(same.json_report, "bandit"))
+    monkeypatch.setattr(cache, "code_identity", lambda: "another build of the same version")
+    rebuilt = scan(run_cli, repo.root, tmp_path / "c")
+    assert not any("from the result cache" in n for n in notes(rebuilt.json_report, "bandit"))
+
+
+def test_the_code_identity_reads_every_module() -> None:
+    from secure_gate import cache
+
+    cache.code_identity.cache_clear()
+    first = cache.code_identity()
+    assert first == cache.code_identity() and len(first) == 64
+
+
 def test_corrupt_entries_are_ignored_and_rewritten(make_repo: Callable[..., Any],
                                                    run_cli: Callable[..., Any],
                                                    tmp_path: Path) -> None:

@@ -12,6 +12,7 @@ unless git ignores it and tracks nothing in it (see :func:`check_folder`).
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import hmac
 import json
@@ -166,13 +167,33 @@ def _finding_from_json(d: Mapping[str, Any]) -> Finding:
                    suppression=Suppression("inline", d["inline"]) if d.get("inline") else None)
 
 
+@functools.cache
+def code_identity() -> str:
+    """A digest of the gate's own code (every module of the installed package).
+
+    The version alone is not enough: a development build, or an install from a commit,
+    keeps its version while a scanner's rules or ratings change, and a cache keyed by the
+    version would serve the old verdicts.
+    """
+    package = Path(__file__).resolve().parent
+    digest = hashlib.sha256()
+    for path in sorted(package.rglob("*.py")):
+        digest.update(path.relative_to(package).as_posix().encode() + b"\0")
+        try:
+            digest.update(path.read_bytes())
+        except OSError:
+            digest.update(b"<unreadable>")
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
 class ResultCache:
-    """The cache for one scanner run: which tool, which version, which options."""
+    """The cache for one scanner run: which code, which tool, which version, which options."""
 
     def __init__(self, folder: Path, scanner: str, tool_version: str | None,
                  options: Mapping[str, Any], *, key: bytes | None) -> None:
         self.folder = folder / CACHE_VERSION / scanner
-        material = json.dumps([__version__, scanner, tool_version,
+        material = json.dumps([__version__, code_identity(), scanner, tool_version,
                                sorted((k, repr(v)) for k, v in options.items())])
         self._salt = hashlib.sha256(material.encode()).hexdigest()
         self._key = key
