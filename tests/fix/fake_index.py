@@ -63,6 +63,7 @@ class Index:
     script: list[Scripted] = field(default_factory=list)
     seen: list[tuple[str, str]] = field(default_factory=list)  # (path, accept)
     auth: list[str] = field(default_factory=list)  # Authorization headers received
+    html_only: bool = False  # an index without PEP 691: HTML whatever the Accept header
     url: str = ""
 
     def add(self, name: str, version: str, *files: File) -> None:
@@ -146,7 +147,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(404, b"<html><body><h1>404 Not Found</h1></body></html>", "text/html")
             return
         base = self.server.state.url
-        if SIMPLE_JSON in self.headers.get("Accept", ""):
+        if SIMPLE_JSON in self.headers.get("Accept", "") and not self.server.state.html_only:
             document = {
                 "meta": {"api-version": "1.3", "_last-serial": 1},
                 "name": name,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -69,3 +70,40 @@ def test_real_pypi(make_repo: Callable[..., Any], run_cli: Callable[..., Any]) -
     assert (repo.root / "requirements.txt").read_text(encoding="utf-8") == (
         "requests==2.32.3 \\\n" + "".join(f"    --hash=sha256:{d} \\\n" for d in expected
                                             )[:-3] + "\n")
+
+
+def test_a_vulnerable_pin_raised_and_pinned_installs(make_repo: Callable[..., Any],
+                                                     run_cli: Callable[..., Any],
+                                                     tmp_path: Path) -> None:
+    db = tmp_path / "osv"
+    db.mkdir()
+    for advisory_id, name, affected in (("SGE2E-1", "tiny-one", {"ranges": [
+            {"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "1.1"}]}]}),
+            ("SGE2E-2", "tiny-two", {"versions": ["2.1"]})):
+        (db / f"{advisory_id}.json").write_text(json.dumps({
+            "id": advisory_id, "modified": "2024-01-01T00:00:00Z",
+            "affected": [{"package": {"ecosystem": "PyPI", "name": name}, **affected}]}),
+            encoding="utf-8")
+    with serve() as index:
+        for name, version in (("tiny-one", "1.0"), ("tiny-one", "1.1"), ("tiny-two", "2.0"),
+                              ("tiny-two", "2.1"), ("tiny-two", "2.2")):
+            filename, content = wheel(name, version)
+            index.add(name, version, File(filename, content))
+        repo = make_repo({
+            ".secure-gate.yml": f"scanners:\n  pip-audit:\n    advisory-db: {db}\n",
+            "requirements.txt": "tiny-one==1.0\r\ntiny-two>=2.0,<2.2  # no 2.2 yet\r\n"})
+        result = run_cli(repo.root, "fix", "--pin", "--index-url", index.simple)
+        assert result.code == 0, result.out
+        text = (repo.root / "requirements.txt").read_bytes().decode()
+        assert text.startswith("tiny-one==1.1 \\\r\n    --hash=sha256:")
+        assert "tiny-two==2.0 \\\r\n    --hash=sha256:" in text  # 2.1 is affected
+        assert text.endswith("  # no 2.2 yet\r\n")
+        done = pip_install(index.simple, repo.root / "requirements.txt", tmp_path / "site")
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert (tmp_path / "site" / "tiny_one" / "__init__.py").read_text() == \
+            'VERSION = "1.1"\n'
+        scan = run_cli(repo.root, "scan", "--scanners", "pins,pip-audit", "--fail-on", "info")
+        assert scan.json_report["findings"] == [], scan.out
+        again = run_cli(repo.root, "fix", "--pin", "--index-url", index.simple)
+        assert again.code == 0 and "0 edit(s)" in again.out
+        assert (repo.root / "requirements.txt").read_bytes().decode() == text

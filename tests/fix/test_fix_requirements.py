@@ -283,8 +283,13 @@ def test_the_files_own_index_url(index: Index, make_repo: Callable[..., Any],
 @pytest.mark.parametrize(("answer", "says"), [
     (Scripted("/simple/one/", 200, {"Content-Type": "application/vnd.pypi.simple.v1+json"},
               b"<html>not json</html>"), "answered with something that is not JSON"),
-    (Scripted("/simple/one/", 200, {"Content-Type": "text/html"}, b"<html></html>"),
-     "answered text/html, not the JSON simple API"),
+    (Scripted("/simple/one/", 200, {"Content-Type": "application/octet-stream"}, b"{}"),
+     "answered application/octet-stream, not the simple API"),
+    (Scripted("/simple/one/", 200, {"Content-Type": "text/html"},
+              b'<a href="/p/one-1.0-py3-none-any.whl#sha256=zz">x</a>'),
+     "its sha256 is not 64 hexadecimal digits"),
+    (Scripted("/simple/one/", 200, {"Content-Type": "text/html"}, b"\xff\xfe<html>"),
+     "answered an HTML page that is not UTF-8"),
     (Scripted("/simple/one/", 200, {"Content-Type": "application/vnd.pypi.simple.v1+json"},
               json.dumps({"meta": {"api-version": "1.0"}, "name": "one", "files": [
                   {"filename": "one-1.0-py3-none-any.whl",
@@ -320,6 +325,18 @@ def test_a_hostile_index_changes_nothing(answer: Scripted, says: str, index: Ind
     assert result.err.startswith(f"secure-gate: error: the package index {index.simple} "
                                  f"({index.simple}one/): ")
     assert says in result.err
+
+
+def test_an_index_that_speaks_only_html(index: Index, make_repo: Callable[..., Any],
+                                        run_cli: Callable[..., Any]) -> None:
+    index.html_only = True
+    wheel = index.wheel("one", "1.0", requires_python=">=3.8,<4")
+    sdist = index.sdist("one", "1.0", yanked="")
+    repo = make_repo({"requirements.txt": "one==1.0\n"})
+    result = fix(run_cli, repo.root, index)
+    assert result.code == 0, result.out
+    a, b = hashes(wheel, sdist)
+    assert read(repo.root) == f"one==1.0 \\\n    --hash=sha256:{a} \\\n    --hash=sha256:{b}\n"
 
 
 def test_a_file_without_sha256_is_left(index: Index, make_repo: Callable[..., Any],

@@ -182,3 +182,23 @@ def test_a_hostile_json_api_is_an_error(served: Index, body: bytes) -> None:
     source, _ = lookup.for_fix({}, services(served))
     with pytest.raises(ServiceError, match="PyPI's JSON API"):
         source.affecting("pkg", "1.0")
+
+
+def test_an_html_page_reads_like_its_json() -> None:
+    from secure_gate.net import simple_html
+
+    text = ('<!DOCTYPE html><html><head><meta name="pypi:repository-version" content="1.1">'
+            '</head><body>'
+            '<a href="../../packages/ab/foo_bar-1.0-py3-none-any.whl#sha256=' + "a" * 64 +
+            '" data-requires-python="&gt;=3.8">foo_bar-1.0-py3-none-any.whl</a><br/>'
+            '<a href="https://files.example/foo-bar-1.0.tar.gz#md5=' + "b" * 32 +
+            '" data-yanked="">foo-bar-1.0.tar.gz</a>'
+            '<a href="foo_bar-0.9.tar.gz#sha256=' + "c" * 64 + '" data-yanked="bad">x</a>'
+            '<a>no href</a></body></html>')
+    document = simple_html.as_json(text, "foo-bar")
+    assert document["meta"] == {"api-version": "1.1"}
+    found = index.parse_project(document, "foo-bar", "https://x/simple/")
+    assert [(f.filename, f.sha256, f.yanked, f.requires_python) for f in found.files] == [
+        ("foo_bar-1.0-py3-none-any.whl", "a" * 64, None, ">=3.8"),
+        ("foo-bar-1.0.tar.gz", None, "", None),  # only an md5: no sha256 to write
+        ("foo_bar-0.9.tar.gz", "c" * 64, "bad", None)]

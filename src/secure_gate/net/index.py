@@ -1,6 +1,6 @@
-"""A package index read through its JSON simple API (PEP 691, PEP 700), every answer checked.
+"""A package index read through its simple API (PEP 691 JSON, PEP 503 HTML), every answer checked.
 
-The index is as untrusted as the repository: an answer that is not the JSON simple API,
+The index is as untrusted as the repository: an answer that is not the simple API,
 names another project, or carries a file name, hash or size of the wrong shape is refused
 with an error that names the index. What is kept of a project is what a pin needs: each
 distribution file's name, version, ``sha256``, ``yanked`` and ``requires-python``.
@@ -22,10 +22,13 @@ from packaging.utils import (
 )
 from packaging.version import InvalidVersion, Version
 
+from secure_gate.net import simple_html
 from secure_gate.net.http import NotFound, ServiceError, shown_url
 from secure_gate.net.services import PYPI_SIMPLE, Services
 
 SIMPLE_JSON = "application/vnd.pypi.simple.v1+json"
+# JSON first; HTML (PEP 503) from an index that has no JSON, as pip asks.
+ACCEPT = f"{SIMPLE_JSON}, application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.01"
 _SHA256 = re.compile(r"[0-9a-fA-F]{64}")
 _NAME = re.compile(r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?")
 _FILENAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+!-]*")
@@ -186,17 +189,25 @@ def fetch_project(services: Services, index: str, name: str) -> Project | None:
     headers, origin_bound = _credentials(index)
     try:
         answer = services.http.get(service, _without_userinfo(url),
-                                   headers={"Accept": SIMPLE_JSON, **headers},
+                                   headers={"Accept": ACCEPT, **headers},
                                    token_origin=origin_bound)
     except NotFound:
         services.answers[key] = None
         return None
     kind = answer.headers.get("content-type", "").split(";", 1)[0].strip().lower()
-    if kind != SIMPLE_JSON:
-        raise ServiceError(service, url, f"answered {kind or 'no content type'}, not the JSON "
-                           f"simple API ({SIMPLE_JSON}, PEP 691)")
+    if kind in simple_html.HTML_KINDS:
+        try:
+            document = simple_html.as_json(answer.body.decode("utf-8"), canonical)
+        except UnicodeDecodeError:
+            raise ServiceError(service, url, "answered an HTML page that is not UTF-8") \
+                from None
+    elif kind == SIMPLE_JSON:
+        document = answer.json(service)
+    else:
+        raise ServiceError(service, url, f"answered {kind or 'no content type'}, not the "
+                           f"simple API ({SIMPLE_JSON}, PEP 691, or HTML, PEP 503)")
     try:
-        found = parse_project(answer.json(service), canonical, index)
+        found = parse_project(document, canonical, index)
     except ValueError as exc:
         raise ServiceError(service, url, f"answered a project page that cannot be used: "
                            f"{exc}") from None
