@@ -186,7 +186,7 @@ def test_pin_with_pre_and_every_release_vulnerable(index: Index, make_repo: Call
     assert result.code == 1
     assert read(repo.root).startswith("--pre\npkg==2.0rc1 \\\n")
     assert ("b/requirements.txt:1: pins/unpinned-requirement: every release `<2` allows has a "
-            "known advisory in PyPI's JSON API (pip-audit's default service): 1.0 "
+            f"known advisory in the JSON API {index.url}/pypi/ then https://pypi.org/pypi/: 1.0 "
             "(GHSA-aaaa-bbbb-cccc)") in result.out
     assert read(repo.root, "b/requirements.txt") == "pkg<2\n"
 

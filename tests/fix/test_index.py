@@ -180,7 +180,7 @@ def test_a_hostile_json_api_is_an_error(served: Index, body: bytes) -> None:
     served.script.append(Scripted("/pypi/pkg/1.0/json", 200,
                                   {"Content-Type": "application/json"}, body))
     source, _ = lookup.for_fix({}, services(served))
-    with pytest.raises(ServiceError, match="PyPI's JSON API"):
+    with pytest.raises(ServiceError, match=f"the JSON API {served.url}/pypi/"):
         source.affecting("pkg", "1.0")
 
 
@@ -202,3 +202,25 @@ def test_an_html_page_reads_like_its_json() -> None:
         ("foo_bar-1.0-py3-none-any.whl", "a" * 64, None, ">=3.8"),
         ("foo-bar-1.0.tar.gz", None, "", None),  # only an md5: no sha256 to write
         ("foo_bar-0.9.tar.gz", "c" * 64, "bad", None)]
+
+
+def test_the_next_json_api_is_asked_only_for_a_project_the_first_does_not_know(
+        served: Index) -> None:
+    served.wheel("mirrored", "1.0")
+    with serve() as upstream:
+        upstream.wheel("upstream-only", "1.0")
+        upstream.vulns[("upstream-only", "1.0")] = [vuln("PYSEC-3", [])]
+        source = lookup.PypiJson(services(served), (served.url + "/pypi/",
+                                                    upstream.url + "/pypi/"))
+        assert source.affecting("mirrored", "1.0") == frozenset()
+        assert source.affecting("mirrored", "9.9") is None  # known there: not asked further
+        assert source.affecting("upstream-only", "1.0") == {"PYSEC-3"}
+        assert upstream.asked("/pypi/") == ["/pypi/upstream-only/1.0/json"]
+
+
+def test_the_json_apis_for_an_index() -> None:
+    assert lookup.json_apis_for("https://pypi.org/simple/") == ("https://pypi.org/pypi/",)
+    assert lookup.json_apis_for("https://devpi.example/root/pypi/simple") == (
+        "https://devpi.example/root/pypi/pypi/", "https://pypi.org/pypi/")
+    assert lookup.json_apis_for("https://corp.example/api/pypi/+simple/") == (
+        "https://pypi.org/pypi/",)

@@ -18,8 +18,8 @@ from packaging.version import InvalidVersion, Version
 
 from secure_gate.advisories.db import AdvisoryDB, AdvisoryDBError
 from secure_gate.errors import GateError
-from secure_gate.net.http import NotFound, ServiceError
-from secure_gate.net.services import Services
+from secure_gate.net.http import NotFound, ServiceError, shown_url
+from secure_gate.net.services import PYPI_SIMPLE, Services
 
 PYPI_JSON = "https://pypi.org/pypi/"
 MAX_VULNS = 10_000
@@ -28,7 +28,9 @@ MAX_VULNS = 10_000
 class Advisories(Protocol):
     """Advisory data for one run."""
 
-    label: str
+    @property
+    def label(self) -> str:
+        """The source as messages name it."""
 
     def affecting(self, name: str, version: str) -> frozenset[str] | None:
         """The ids and aliases of every advisory affecting ``name`` at ``version``; None
@@ -53,30 +55,54 @@ class Offline:
 
 @dataclass(slots=True)
 class PypiJson:
-    """PyPI's JSON API: each release's ``vulnerabilities`` (OSV data, as pip-audit reads)."""
+    """PyPI's JSON API: each release's ``vulnerabilities`` (OSV data, as pip-audit reads).
+
+    ``bases`` are asked in order: a mirror's own JSON API first (beside its ``…/simple/``),
+    then PyPI's, which the gate's audit reads; the next is asked only when one does not know
+    the project at all.
+    """
 
     services: Services
-    base: str = PYPI_JSON
-    label: str = "PyPI's JSON API (pip-audit's default service)"
+    bases: tuple[str, ...] = (PYPI_JSON,)
+
+    @property
+    def label(self) -> str:
+        """The service as messages name it."""
+        if self.bases == (PYPI_JSON,):
+            return "PyPI's JSON API (pip-audit's default service)"
+        return f"the JSON API {' then '.join(shown_url(b) for b in self.bases)}"
 
     def affecting(self, name: str, version: str) -> frozenset[str] | None:
-        """The advisories PyPI lists for this release; None when PyPI has no such release."""
+        """The advisories listed for this release; None when no base knows the release."""
         canonical = canonicalize_name(name)
-        url = f"{self.base.rstrip('/')}/{canonical}/{version}/json"
-        key = ("pypi-json", url)
+        key = ("pypi-json", f"{self.bases}/{canonical}/{version}")
         if key not in self.services.answers:
-            document = self._get(url)
-            if document is None:
-                # A mirror may serve only the project's JSON: its `vulnerabilities` are
-                # the latest release's, so they say something only of that one.
-                project = self._get(f"{self.base.rstrip('/')}/{canonical}/json")
-                info = project.get("info") if isinstance(project, dict) else None
-                latest = info.get("version") if isinstance(info, dict) else None
-                document = project if _same_version(latest, version) else None
-            self.services.answers[key] = (None if document is None
-                                          else _vulnerabilities(document, url, self.label))
-        found: frozenset[str] | None = self.services.answers[key]
-        return found
+            found: frozenset[str] | None = None
+            for base in self.bases:
+                known, found = self._ask(base.rstrip("/"), canonical, version)
+                if known:
+                    break
+            self.services.answers[key] = found
+        cached: frozenset[str] | None = self.services.answers[key]
+        return cached
+
+    def _ask(self, base: str, name: str, version: str) -> tuple[bool, frozenset[str] | None]:
+        """(whether ``base`` knows the project, the release's advisories or None)."""
+        url = f"{base}/{name}/{version}/json"
+        document = self._get(url)
+        if document is not None:
+            return True, _vulnerabilities(document, url, self.label)
+        # A mirror may serve only the project's JSON: its `vulnerabilities` are the latest
+        # release's, so they say something only of that one.
+        url = f"{base}/{name}/json"
+        project = self._get(url)
+        if project is None:
+            return False, None
+        info = project.get("info") if isinstance(project, dict) else None
+        latest = info.get("version") if isinstance(info, dict) else None
+        if _same_version(latest, version):
+            return True, _vulnerabilities(project, url, self.label)
+        return True, None
 
     def _get(self, url: str) -> Any:
         self.services.used.add(self.label)
@@ -112,13 +138,13 @@ def _vulnerabilities(document: Any, url: str, service: str) -> frozenset[str]:
     return frozenset(out)
 
 
-def json_api_for(index_url: str) -> str:
-    """The JSON API beside a Warehouse-style simple index (``…/simple/`` → ``…/pypi/``);
-    PyPI's for any other index."""
+def json_apis_for(index_url: str) -> tuple[str, ...]:
+    """Where the JSON API is asked: beside a Warehouse-style simple index (``…/simple/`` →
+    ``…/pypi/``, a mirror's own), then PyPI's."""
     trimmed = index_url.rstrip("/")
-    if trimmed.endswith("/simple"):
-        return trimmed[: -len("simple")] + "pypi/"
-    return PYPI_JSON
+    if trimmed.endswith("/simple") and trimmed + "/" != PYPI_SIMPLE:
+        return (trimmed[: -len("simple")] + "pypi/", PYPI_JSON)
+    return (PYPI_JSON,)
 
 
 def for_fix(options: Mapping[str, Any], services: Services) -> tuple[Advisories, list[str]]:
@@ -141,4 +167,4 @@ def for_fix(options: Mapping[str, Any], services: Services) -> tuple[Advisories,
     if options.get("osv-url"):
         notes.append("pip-audit asks the osv-url service; fix chooses versions by PyPI's JSON "
                      "API, which serves the same OSV data for PyPI packages")
-    return PypiJson(services, json_api_for(services.index_url)), notes
+    return PypiJson(services, json_apis_for(services.index_url)), notes
