@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Callable
@@ -107,3 +108,24 @@ def test_a_vulnerable_pin_raised_and_pinned_installs(make_repo: Callable[..., An
         again = run_cli(repo.root, "fix", "--pin", "--index-url", index.simple)
         assert again.code == 0 and "0 edit(s)" in again.out
         assert (repo.root / "requirements.txt").read_bytes().decode() == text
+
+
+def test_real_pypi_pin(make_repo: Callable[..., Any], run_cli: Callable[..., Any]) -> None:
+    services = Services(http=Http(timeout=10, retries=1))
+    try:
+        document = services.http.json("PyPI", "https://pypi.org/pypi/idna/json")
+    except NotFound:
+        raise
+    except ServiceError as exc:
+        pytest.skip(f"PyPI is not reachable from here: {exc}")
+    latest = document["info"]["version"]
+    if document["vulnerabilities"] or document["info"]["yanked"]:
+        pytest.skip(f"idna {latest} has advisories or is yanked today: not a clean pin to test")
+    expected = sorted({u["digests"]["sha256"] for u in document["releases"][latest]})
+    repo = make_repo({"requirements.txt": "idna>=3  # domain names\n"})
+    result = run_cli(repo.root, "fix", "--only", "pins", "--pin")
+    assert result.code == 0, result.out
+    text = (repo.root / "requirements.txt").read_text(encoding="utf-8")
+    assert text.startswith(f"idna=={latest} \\\n")
+    assert sorted(re.findall(r"--hash=sha256:([0-9a-f]{64})", text)) == expected
+    assert text.endswith("  # domain names\n")

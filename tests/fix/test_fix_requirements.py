@@ -191,6 +191,22 @@ def test_pin_with_pre_and_every_release_vulnerable(index: Index, make_repo: Call
     assert read(repo.root, "b/requirements.txt") == "pkg<2\n"
 
 
+def test_pin_never_takes_a_release_the_data_does_not_know(
+        index: Index, make_repo: Callable[..., Any], run_cli: Callable[..., Any]) -> None:
+    index.wheel("pkg", "1.0")
+    index.wheel("pkg", "2.0")
+    index.script.append(Scripted("/pypi/pkg/1.0/json", 404, {"Content-Type": "application/json"},
+                                 b'{"message": "Not Found"}'))
+    repo = make_repo({"requirements.txt": "pkg<2\n"})
+    result = fix(run_cli, repo.root, index, "--pin")
+    assert result.code == 1
+    assert (f"requirements.txt:1: pins/unpinned-requirement: the JSON API {index.url}/pypi/ "
+            "then https://pypi.org/pypi/ knows none of the releases `<2` allows (1.0), so none "
+            "can be chosen as free of advisories; pin one by hand") in result.out
+    assert index.asked("/pypi/") == ["/pypi/pkg/1.0/json", "/pypi/pkg/json"]
+    assert read(repo.root) == "pkg<2\n"
+
+
 def test_pin_chooses_by_the_offline_database(index: Index, make_repo: Callable[..., Any],
                                              run_cli: Callable[..., Any], tmp_path: Path) -> None:
     for version in ("1.0", "1.1"):

@@ -105,11 +105,17 @@ class PypiJson:
         return True, None
 
     def _get(self, url: str) -> Any:
-        self.services.used.add(self.label)
-        try:
-            return self.services.http.json(self.label, url, headers={"Accept": "application/json"})
-        except NotFound:
-            return None
+        """The JSON at ``url``, None for a 404; asked once a run (a project's JSON serves
+        every release asked of it)."""
+        key = ("json", url)
+        if key not in self.services.answers:
+            self.services.used.add(self.label)
+            try:
+                self.services.answers[key] = self.services.http.json(
+                    self.label, url, headers={"Accept": "application/json"})
+            except NotFound:
+                self.services.answers[key] = None
+        return self.services.answers[key]
 
 
 def _same_version(one: object, other: str) -> bool:

@@ -258,7 +258,7 @@ def _pin(job: FixJob, file: _File, finding: Finding,
         return f"the line cannot be rewritten safely: {exc}"
     return _edit(file, req, f"pins/{rules.UNPINNED_REQUIREMENT}", head, hashes,
                  f"{req.name} pinned to {chosen} (the highest release "
-                 f"{'`' + req.specifier + '` allows' if req.specifier else ''} with no known "
+                 f"{'`' + req.specifier + '` allows ' if req.specifier else ''}with no known "
                  f"advisory in {advisories.label}), {len(hashes)} hash(es)")
 
 
@@ -282,15 +282,23 @@ def _choose(project: index.Project, spec: SpecifierSet, pre: bool,
         return (f"no release of {project.name} on {index.label(project.index)} that "
                 f"`{spec or 'any version'}` allows is installable (none, or all yanked)")
     vulnerable: list[str] = []
+    unknown: list[str] = []
     for version in sorted(allowed, reverse=True)[:MAX_CANDIDATES]:
         known = advisories.affecting(project.name, str(version))
         if known is None:
-            vulnerable.append(f"{version} (unknown to {advisories.label})")
+            unknown.append(str(version))
         elif known:
             vulnerable.append(f"{version} ({', '.join(sorted(known)[:3])})")
         else:
             return version
     more = " (and older ones not asked)" if len(allowed) > MAX_CANDIDATES else ""
-    return (f"every release `{spec or 'any version'}` allows has a known advisory in "
-            f"{advisories.label}: {'; '.join(vulnerable[:5])}{more}; widen the range or "
-            "accept the risk")
+    allows = f"`{spec}` allows" if str(spec) else "there is"
+    if not vulnerable:
+        return (f"{advisories.label} knows none of the releases {allows} ({', '.join(unknown[:5])}"
+                f"{more}), so none can be chosen as free of advisories; pin one by hand")
+    said = "; ".join(vulnerable[:5])
+    if unknown:
+        said += f"; not known there: {', '.join(unknown[:5])}"
+    return (f"every release {allows} has a known advisory in {advisories.label}"
+            f"{' or is not known there' if unknown else ''}: {said}{more}; widen the range "
+            "or accept the risk")
