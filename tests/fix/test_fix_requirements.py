@@ -296,6 +296,36 @@ def test_the_files_own_index_url(index: Index, make_repo: Callable[..., Any],
         f"-i {index.simple}\none==1.0 \\\n    --hash=sha256:{made.sha256}\n")
 
 
+def test_an_including_files_index_holds_for_the_included(
+        index: Index, make_repo: Callable[..., Any], run_cli: Callable[..., Any]) -> None:
+    index.wheel("one", "1.0")
+    with serve() as other:
+        repo = make_repo({"requirements.txt": f"--index-url {other.simple}\n"
+                                              "-r deps/requirements-base.txt\n",
+                          "deps/requirements-base.txt": "one==1.0\n"})
+        result = fix(run_cli, repo.root, index)
+        assert other.seen == []
+    assert result.code == 1
+    assert ("deps/requirements-base.txt:1: pins/unhashed-requirement: it is included from "
+            f"requirements.txt, where the file's --index-url {other.simple} is plain http"
+            ) in result.out
+    assert read(repo.root, "deps/requirements-base.txt") == "one==1.0\n"
+
+
+def test_includers_at_any_depth() -> None:
+    from secure_gate.manifests.reqedit import includers
+
+    files = {"requirements.txt": "-i https://a.example/simple\n-r requirements/mid.txt\n",
+             "requirements/mid.txt": "-r leaf.txt\n--extra-index-url https://b.example/s\n",
+             "requirements/leaf.txt": "one==1.0\n",
+             "requirements/other.txt": "-c leaf.txt\n",  # no options: nothing to add
+             "requirements/cycle.txt": "-r cycle.txt\n-i https://c.example/simple\n"}
+    found = includers(files, files.__getitem__, "requirements/leaf.txt")
+    assert found == [("requirements/mid.txt", ["--extra-index-url https://b.example/s"]),
+                     ("requirements.txt", ["-i https://a.example/simple"])]
+    assert includers(files, files.__getitem__, "requirements/cycle.txt") == []
+
+
 @pytest.mark.parametrize(("answer", "says"), [
     (Scripted("/simple/one/", 200, {"Content-Type": "application/vnd.pypi.simple.v1+json"},
               b"<html>not json</html>"), "answered with something that is not JSON"),

@@ -8,10 +8,12 @@ line before it). Everything that cannot be rewritten safely is refused with a re
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
+from secure_gate import filekinds
 from secure_gate.edits import lines_of
+from secure_gate.manifests.requirements import parse_requirements, resolve_include
 
 HASH_INDENT = "    "
 _OPTIONS_START = re.compile(r"\s+(?=-)")
@@ -113,3 +115,34 @@ def render(entry: Entry, head: str, hashes: Sequence[str]) -> tuple[str, ...]:
     lines += [f"{entry.indent}{HASH_INDENT}--hash=sha256:{h} \\" for h in hashes[:-1]]
     lines.append(f"{entry.indent}{HASH_INDENT}--hash=sha256:{hashes[-1]}{tail}")
     return tuple(lines)
+
+
+def includers(paths: Iterable[str], read: Callable[[str], str], path: str
+              ) -> list[tuple[str, list[str]]]:
+    """The requirements files among ``paths`` that include ``path`` (``-r``/``-c``, at any
+    depth), each with its option lines (``--index-url`` and the like), those with none
+    left out. pip's index options hold for a whole install, so an included file may be
+    installed from an including file's index."""
+    edges: dict[str, set[str]] = {}
+    options: dict[str, list[str]] = {}
+    for other in sorted(paths):
+        if other == path or filekinds.kind(other) != filekinds.REQUIREMENTS:
+            continue
+        try:
+            lines = parse_requirements(read(other), other)
+        except ValueError:
+            continue  # the scan reports a file it cannot read
+        options[other] = [r.text for r in lines if r.kind == "option"]
+        for req in lines:
+            if req.kind in ("include", "constraint") and req.target:
+                target = resolve_include(other, req.target)
+                if target is not None:
+                    edges.setdefault(target, set()).add(other)
+    found: list[str] = []
+    todo = [path]
+    while todo:
+        for includer in sorted(edges.get(todo.pop(), ())):
+            if includer not in found and includer != path:
+                found.append(includer)
+                todo.append(includer)
+    return [(f, options[f]) for f in found if options.get(f)]

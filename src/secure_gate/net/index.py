@@ -310,6 +310,21 @@ def indexes_for(option_lines: Sequence[str], services: Services) -> Indexes:
     return Indexes(primary, tuple(dict.fromkeys(e for e in extras if e != primary)))
 
 
+def with_includers(where: Indexes, includers: Sequence[tuple[str, Sequence[str]]],
+                   services: Services) -> Indexes:
+    """``where`` with the indexes of the files that include this one (``includers``: each
+    with its option lines) as extra ones: installed through them, pip asks their index, so
+    it is asked too (and a project on both is the dependency-confusion case)."""
+    extras = list(where.extras)
+    for includer, lines in includers:
+        try:
+            other = indexes_for(lines, services)
+        except Refused as exc:
+            raise Refused(f"it is included from {includer}, where {exc}") from None
+        extras += [other.primary, *other.extras]
+    return Indexes(where.primary, tuple(dict.fromkeys(e for e in extras if e != where.primary)))
+
+
 def find(services: Services, where: Indexes, name: str, version: Version | None = None
          ) -> Project | None:
     """The project as pip would find it through ``where``; None when no index has it.

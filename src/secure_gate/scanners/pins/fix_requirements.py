@@ -109,6 +109,8 @@ def _load(job: FixJob, path: str) -> _File | str:
     refused = None
     try:
         where = index.indexes_for(options, job.services)
+        where = index.with_includers(where, reqedit.includers(job.where, job.read, path),
+                                     job.services)
     except index.Refused as exc:
         refused = str(exc)
     pre = any(t.split()[:1] == ["--pre"] for t in options)

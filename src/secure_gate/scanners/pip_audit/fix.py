@@ -154,6 +154,8 @@ def _requirements(job: FixJob, path: str, line: int, group: Sequence[Finding],
         return "the pinned line is not where the audit found it"
     try:
         where = index.indexes_for([r.text for r in reqs if r.kind == "option"], job.services)
+        where = index.with_includers(where, reqedit.includers(job.where, job.read, path),
+                                     job.services)
         project = index.find(job.services, where, req.name)
     except index.Refused as exc:
         return str(exc)
