@@ -182,11 +182,13 @@ def run(request: FixRequest) -> FixResult:
                              scanner_options=options)
                 outcome.add(fixer.fix(job))
             result.rounds += 1
-            made, refused = _apply(copy, outcome.edits, originals, result)
+            waiting: list[str] = []  # edits refused this round (an overlap waits for the next)
+            made, refused = _apply(copy, outcome.edits, originals, result, waiting)
             result.notes.extend(n for n in outcome.notes if n not in result.notes)
             if result.rounds == 1 or made:  # the latest round's word on what is left
                 result.unfixed = [*outcome.unfixed, *refused]
-            if not made:
+            if not made or result.rounds == MAX_ROUNDS:
+                result.notes.extend(waiting)  # no round left to make them in
                 break
             report = engine.scan(scan)
         result.remaining = list(report.findings)
@@ -206,9 +208,10 @@ def run(request: FixRequest) -> FixResult:
 
 
 def _apply(copy: _Copy, edits: Sequence[Edit], originals: dict[str, str],
-           result: FixResult) -> tuple[int, list[Unfixed]]:
+           result: FixResult, waiting: list[str]) -> tuple[int, list[Unfixed]]:
     """Apply one round's edits in the copy: how many were made, and those never to be made
-    (a file the scan did not list, or outside the copy)."""
+    (a file the scan did not list, or outside the copy); edits refused this time are named
+    in ``waiting`` (the next round's scan proposes them again)."""
     by_path: dict[str, list[Edit]] = {}
     for edit in edits:
         by_path.setdefault(edit.path, []).append(edit)
@@ -229,8 +232,8 @@ def _apply(copy: _Copy, edits: Sequence[Edit], originals: dict[str, str],
         bom = _BOM if text.startswith(_BOM) else ""
         applied = apply(text.removeprefix(_BOM), file_edits)
         for edit, why in applied.refused:
-            result.notes.append(f"{path}:{edit.line}: {edit.rule}: edit not made ({why}); "
-                                "run fix again")
+            waiting.append(f"{path}:{edit.line}: {edit.rule}: edit not made ({why}); "
+                           "run fix again")
         if applied.made:
             with target.open("w", encoding="utf-8", newline="") as handle:
                 handle.write(bom + applied.text)

@@ -101,6 +101,9 @@ def test_pins_and_pip_audit_converge_on_one_line(index: Index, config: str,
     result = fix(run_cli, repo.root, index)
     assert result.code == 0, result.out
     assert read(repo.root) == hashed(index, "vulnpkg", "1.2") + hashed(index, "clean", "1.0")
+    # Both fixers edit line 1 in the first round; the hashes wait for the second, unsaid.
+    assert "3 edit(s), changed 1 file(s) in 3 round(s)" in result.out
+    assert "run fix again" not in result.out
     again = fix(run_cli, repo.root, index)
     assert again.code == 0 and "0 edit(s)" in again.out
     scan = run_cli(repo.root, "scan", "--scanners", "pins,pip-audit")
