@@ -224,3 +224,12 @@ def test_the_json_apis_for_an_index() -> None:
         "https://devpi.example/root/pypi/pypi/", "https://pypi.org/pypi/")
     assert lookup.json_apis_for("https://corp.example/api/pypi/+simple/") == (
         "https://pypi.org/pypi/",)
+
+
+def test_a_huge_answer_is_refused_at_once(served: Index) -> None:
+    served.wheel("one", "1.0")
+    served.script.append(Scripted("/simple/one/", 200, {"Content-Type": index.SIMPLE_JSON},
+                                  b" " * (33 * 1024 * 1024)))
+    with pytest.raises(ServiceError, match="answered with more than 33554432 bytes"):
+        index.fetch_project(services(served), served.simple, "one")
+    assert served.asked("/simple/") == ["/simple/one/"]  # never fetched again

@@ -47,6 +47,10 @@ class NotFound(ServiceError):
     """The service answered 404 (or the like): what was asked for does not exist there."""
 
 
+class TooLarge(ServiceError):
+    """The answer is larger than :data:`MAX_BODY`: asking again would only fetch it again."""
+
+
 class RateLimited(ServiceError):
     """The service refused for its rate limit, after the retries allowed."""
 
@@ -152,6 +156,8 @@ class Http:
             attempt += 1
             try:
                 answer = self._once(service, url, headers, method)
+            except TooLarge:
+                raise
             except ServiceError:
                 if attempt > self.retries:
                     raise
@@ -185,7 +191,7 @@ class Http:
             except OSError as exc:
                 raise ServiceError(service, url, f"the answer broke off: {exc}") from None
             if len(body) > MAX_BODY:
-                raise ServiceError(service, url, f"answered with more than {MAX_BODY} bytes")
+                raise TooLarge(service, url, f"answered with more than {MAX_BODY} bytes")
             names = {k.lower(): v for k, v in handle.headers.items()}
             return Response(handle.status or 0, names, body, url)
 
