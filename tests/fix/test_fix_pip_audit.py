@@ -156,3 +156,17 @@ def test_no_fix_and_lock_files_are_explained(index: Index, config: str,
                                                                        "vulnpkg==1.2")
     assert "note: svc/pyproject.toml: vulnpkg raised to 1.2: run `uv lock`" in result.out
     assert read(repo.root) == "nofix==1.0\n"
+
+
+def test_a_relative_advisory_db_is_the_repositorys(index: Index, make_repo: Callable[..., Any],
+                                                   run_cli: Callable[..., Any]) -> None:
+    files = {f"osv/{item['id']}.json": json.dumps(item) for item in RECORDS}
+    repo = make_repo({**files, "requirements.txt": "vulnpkg==1.0\nranged>=1\n",
+                      ".secure-gate.yml": "scanners:\n  pip-audit:\n    advisory-db: osv\n"
+                                          "exclude: ['osv/']\n"})
+    index.wheel("ranged", "1.0")
+    result = fix(run_cli, repo.root, index, "--only", "pip-audit,pins", "--pin")
+    assert result.code == 0, result.out
+    assert read(repo.root).startswith(hashed(index, "vulnpkg", "1.2"))
+    assert "ranged==1.0 \\\n" in read(repo.root)
+    assert index.asked("/pypi/") == []  # --pin chose by the same offline database
