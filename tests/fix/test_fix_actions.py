@@ -370,3 +370,41 @@ def test_a_refused_token_is_said_and_never_printed(tmp_path: Path, api: State,
     assert "refused the token (HTTP 401 Bad credentials): GITHUB_TOKEN is wrong" in done.stderr
     assert wrong not in done.stdout + done.stderr
     assert (tmp_path / CI).read_text() == WORKFLOW
+
+
+def test_a_bad_edit_does_not_hold_back_the_good_ones_of_its_file(
+        tmp_path: Path, api: State, token: str, shas: dict[str, str]) -> None:
+    text = ('jobs:\n  a:\n    steps:\n      - uses: actions/checkout@v4\n'
+            '      - {uses: actions/setup-python@v5, with: {note: "a\n          b"}}\n')
+    target = write(tmp_path, CI, text)
+    result = run_fix(tmp_path, services_for(api, token))
+    assert target.read_text() == text.replace("actions/checkout@v4",
+                                              f"actions/checkout@{shas['v4']} # v4")
+    assert [(u.line, "would change what the YAML means" in u.reason)
+            for u in result.unfixed] == [(5, True)]
+
+
+def test_two_at_signs_are_not_guessed_at(tmp_path: Path, api: State, token: str) -> None:
+    text = "jobs:\n  a:\n    steps:\n      - uses: octo-org/tool@pkg@1.0\n"
+    target = write(tmp_path, CI, text)
+    result = run_fix(tmp_path, services_for(api, token))
+    assert target.read_text() == text
+    assert "more than one `@`" in result.unfixed[0].reason
+    assert not [s for s in api.seen if "/git/" in s.path]
+
+
+def test_the_comment_check_skips_local_actions_and_images(
+        tmp_path: Path, api: State, token: str) -> None:
+    write(tmp_path, CI, f"jobs:\n  a:\n    steps:\n"
+                        f"      - uses: ./local@{'a' * 40} # v1\n"
+                        f"      - uses: docker://alpine@sha256:{'b' * 64} # 3.20\n")
+    result = run_fix(tmp_path, services_for(api, token))
+    assert (result.unfixed, result.notes) == ([], [])
+    assert api.seen == []
+
+
+def test_a_tag_looked_up_to_pin_is_not_asked_again_to_check_it(
+        tmp_path: Path, api: State, token: str, shas: dict[str, str]) -> None:
+    write(tmp_path, CI, "jobs:\n  a:\n    steps:\n      - uses: actions/setup-python@v5\n")
+    run_fix(tmp_path, services_for(api, token))
+    assert [s.path for s in api.seen] == ["/repos/actions/setup-python/git/ref/tags/v5"]

@@ -86,13 +86,16 @@ def resolve(services: Services, repository: str, ref: str, *,
     expanded. :class:`RefError` when there is none; :class:`ServiceError` when the API
     cannot be asked. Answers (and refusals) are kept in ``services.answers``."""
     owner, name = check_repository(repository)
-    key = (_CACHE, f"{owner.lower()}/{name.lower()}@{ref}@{int(branches)}")
-    if key in services.answers:
-        cached = services.answers[key]
-        if isinstance(cached, RefError):
-            raise RefError(str(cached))
-        if isinstance(cached, Resolved):
-            return cached
+    asked = f"{owner.lower()}/{name.lower()}@{ref}"
+    key = (_CACHE, f"{asked}@{int(branches)}")
+    cached = services.answers.get(key)
+    if isinstance(cached, RefError):
+        raise RefError(str(cached))
+    if isinstance(cached, Resolved):
+        return cached
+    other = services.answers.get((_CACHE, f"{asked}@{int(not branches)}"))
+    if isinstance(other, Resolved) and other.kind != "branch":
+        return other  # a tag (or commit) is the answer with or without branches
     try:
         found = _resolve(services, owner, name, ref, branches)
     except RefError as exc:

@@ -192,6 +192,8 @@ def _split_uses(value: str) -> tuple[str, str, str] | str:
         return (f"`{value}` has no ref: the fixer cannot guess a version; pick a release "
                 f"(`uses: {value}@<tag>`) and run fix again")
     parts = target.split("/")
+    if "@" in target:
+        return f"`{value}` has more than one `@`: which part is the ref is not clear"
     if len(parts) < 2 or not all(parts) or not ref:
         return f"`{value}` is not owner/repo[/path]@ref"
     return target, f"{parts[0]}/{parts[1]}", ref
@@ -253,16 +255,29 @@ def fix(job: FixJob, findings: Sequence[Finding]) -> FixOutcome:
                 pins.append(made)
             else:
                 out.unfixed.append(Unfixed(path, finding.location.line, RULE, made))
-        edits = [p.edit for p in pins]
-        if len(pins) > 1 and not _same_but(loaded.root, apply(loaded.text, edits).text,
-                                           {p.node: p.value for p in pins}):
-            # Each edit alone keeps the document; together they would not: make none.
-            out.unfixed.extend(Unfixed(path, e.line, RULE, "not edited: the edits of this "
-                                       "file together would change its YAML") for e in edits)
-            continue
-        out.edits.extend(edits)
-        out.notes.extend(p.note for p in pins if p.note is not None)
+        kept, refused = _checked(loaded, pins)
+        out.unfixed.extend(Unfixed(path, p.edit.line, RULE, "not edited: the edit would "
+                                   "change what the YAML means; pin it by hand")
+                           for p in refused)
+        out.edits.extend(p.edit for p in kept)
+        out.notes.extend(p.note for p in kept if p.note is not None)
     return out
+
+
+def _checked(loaded: _File, pins: Sequence[_Pin]) -> tuple[list[_Pin], list[_Pin]]:
+    """The pins whose edits keep the document what it was but for their values, and the
+    rest. All of a file's edits are checked at once (one more reading of the YAML); only
+    when that fails is each checked alone, and those that pass are checked together again."""
+    def keeps(chosen: Sequence[_Pin]) -> bool:
+        return _same_but(loaded.root, apply(loaded.text, [p.edit for p in chosen]).text,
+                         {p.node: p.value for p in chosen})
+
+    if not pins or keeps(pins):
+        return list(pins), []
+    kept = [p for p in pins if keeps([p])]
+    if len(kept) > 1 and not keeps(kept):
+        return [], list(pins)
+    return kept, [p for p in pins if p not in kept]
 
 
 def _fix_one(job: FixJob, loaded: _File, finding: Finding, lines_taken: set[int]) -> _Pin | str:
@@ -293,8 +308,6 @@ def _fix_one(job: FixJob, loaded: _File, finding: Finding, lines_taken: set[int]
     new = _new_line(old, place, value, None if github_refs.is_short_sha(ref) else ref)
     edit = Edit(loaded.path, place.line, place.line, (old,), (new,), RULE,
                 _summary(target, ref, found))
-    if not _same_but(loaded.root, apply(loaded.text, [edit]).text, {id(node): value}):
-        return "not edited: the edit would change what the YAML means; pin it by hand"
     note = None
     if found.moved_to is not None:
         note = (f"{loaded.path}:{place.line}: {repository} has moved to {found.moved_to} (the "
@@ -359,7 +372,8 @@ def verify(job: FixJob) -> FixOutcome:
                 continue
             target, at, sha = node.value.strip().rpartition("@")
             after = _comment(loaded.lines[place.line - 1][place.end:])
-            if not at or not _SHA.fullmatch(sha) or after is None:
+            if (not at or not _SHA.fullmatch(sha) or after is None
+                    or target.startswith(("./", "docker://"))):
                 continue
             tag = _version_in(after[1])
             parts = target.split("/")
