@@ -408,3 +408,13 @@ def test_a_tag_looked_up_to_pin_is_not_asked_again_to_check_it(
     write(tmp_path, CI, "jobs:\n  a:\n    steps:\n      - uses: actions/setup-python@v5\n")
     run_fix(tmp_path, services_for(api, token))
     assert [s.path for s in api.seen] == ["/repos/actions/setup-python/git/ref/tags/v5"]
+
+
+def test_a_tag_in_front_of_the_value_stays(tmp_path: Path, api: State, token: str,
+                                           shas: dict[str, str]) -> None:
+    target = write(tmp_path, CI, "jobs:\n  a:\n    steps:\n"
+                                 "      - uses: &co !!str actions/checkout@v4  # keep\n")
+    result = run_fix(tmp_path, services_for(api, token))
+    assert target.read_text().endswith(
+        f"- uses: &co !!str actions/checkout@{shas['v4']} # v4  # keep\n")
+    assert result.unfixed == []

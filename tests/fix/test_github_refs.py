@@ -287,3 +287,14 @@ def test_repositories_that_are_not_owner_name_are_never_asked(
     with pytest.raises(RefError, match="is not a GitHub owner/repository"):
         resolve(services, repository, "v1")
     assert api.seen == []
+
+
+@pytest.mark.parametrize("odd", ["\n", "\r\nX-Evil: 1", " ", "\u00e9"])
+def test_a_token_no_header_can_hold_is_refused_without_printing_it(
+        api: State, waits: list[float], token: str, odd: str) -> None:
+    bad = token[:10] + odd + token[10:]
+    services = Services(http=Http(timeout=5, sleep=waits.append), github_api=api.base,
+                        github_token=bad)
+    with pytest.raises(ServiceError, match="holds characters no token has") as caught:
+        resolve(services, REPO, "v4")
+    assert token[:10] not in str(caught.value) and api.seen == []

@@ -190,10 +190,18 @@ def _object(value: Any, what: str) -> tuple[str, str]:
     return kind, sha
 
 
-def _headers(services: Services, accept: str) -> dict[str, str]:
+_TOKEN = re.compile(r"[!-~]{1,4096}")
+
+
+def _headers(services: Services, accept: str, url: str) -> dict[str, str]:
     headers = {"Accept": accept, "X-GitHub-Api-Version": "2022-11-28"}
-    if services.github_token:
-        headers["Authorization"] = f"Bearer {services.github_token}"
+    token = services.github_token
+    if token:
+        if not _TOKEN.fullmatch(token):
+            # Never into a header (http.client would refuse it, printing the value).
+            raise ServiceError(SERVICE, url, "GITHUB_TOKEN holds characters no token has "
+                               "(spaces, line breaks, non-ASCII); it was not sent")
+        headers["Authorization"] = f"Bearer {token}"
     return headers
 
 
@@ -207,7 +215,7 @@ def _get(services: Services, path: str, *, accept: str = "application/vnd.github
     url = base + path
     services.used.add(SERVICE)
     try:
-        answer = services.http.get(SERVICE, url, headers=_headers(services, accept),
+        answer = services.http.get(SERVICE, url, headers=_headers(services, accept, url),
                                    token_origin=origin(base))
     except NotFound:
         return None
