@@ -298,3 +298,23 @@ def test_a_token_no_header_can_hold_is_refused_without_printing_it(
     with pytest.raises(ServiceError, match="holds characters no token has") as caught:
         resolve(services, REPO, "v4")
     assert token[:10] not in str(caught.value) and api.seen == []
+
+
+def test_a_secondary_limit_without_retry_after_is_a_rate_limit_not_a_refusal(
+        api: State, services: Services, waits: list[float]) -> None:
+    """GitHub: "If the retry-after response header is not present ... wait at least one
+    minute"; the only sign is the message."""
+    api.script.append(secondary_limit("GET", "/repos/", retry_after=None))
+    with pytest.raises(RateLimited, match=r"rate limit reached \(HTTP 403\); wait a minute"):
+        resolve(services, REPO, "v4")
+    assert waits == []
+
+
+def test_a_plain_403_is_a_refusal(api: State, services: Services) -> None:
+    api.script.append(Scripted("GET", "/repos/", 403, {}, {
+        "message": "Resource protected by organization SAML enforcement.",
+        "documentation_url": "https://docs.github.com/articles/authenticating-to-a-github-"
+                             "organization-with-saml-single-sign-on/"}))
+    with pytest.raises(ServiceError, match=r"refused the request \(HTTP 403\)") as caught:
+        resolve(services, REPO, "v4")
+    assert not isinstance(caught.value, RateLimited)

@@ -222,9 +222,13 @@ def _error(service: str, answer: Response) -> ServiceError:
     if answer.status == 404 or answer.status == 410:
         return NotFound(service, answer.url, f"answered {answer.status}: not found",
                         answer.status)
-    if answer.status == 429 or _rate_limited(answer):
+    # GitHub's secondary limit may come as a bare 403 whose message says so ("You have
+    # exceeded a secondary rate limit"): no header to wait by, and still not a refusal.
+    secondary = answer.status == 403 and b"rate limit" in answer.body[:4096].lower()
+    if answer.status == 429 or _rate_limited(answer) or secondary:
         wait = _retry_after(answer)
-        when = f"; it allows more in {int(wait)} s" if wait is not None else ""
+        when = (f"; it allows more in {int(wait)} s" if wait is not None
+                else "; wait a minute or more before trying again" if secondary else "")
         return RateLimited(service, answer.url, f"rate limit reached (HTTP {answer.status})"
                            f"{when}", answer.status)
     if answer.status in (401, 403):
