@@ -9,20 +9,18 @@ from pathlib import Path
 
 import pytest
 
-from secure_gate import cli, fixer, scanners
+from secure_gate import cli, fixer
 from secure_gate.errors import UsageError
 from secure_gate.net.services import Services
 from secure_gate.request import ScanRequest
 from tests.conftest import Repo
+from tests.fix import toyfix
 
 
 @pytest.fixture(autouse=True)
 def toy_registered(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """The toy fixer as the only scanner that fixes (the real ones keep to their own files)."""
-    monkeypatch.setitem(scanners.SCANNERS, "toyfix", "tests.fix.toyfix:ToyFixScanner")
-    scanners.scanner_class.cache_clear()
-    yield
-    scanners.scanner_class.cache_clear()
+    """The toy fixer (tests/fix/toyfix.py) among the scanners."""
+    yield from toyfix.registered(monkeypatch)
 
 
 def fix(root: Path, *, dry_run: bool = False, paths: tuple[str, ...] = ()) -> fixer.FixResult:

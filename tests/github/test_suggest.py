@@ -2,7 +2,7 @@
 
 End to end through ``run_github`` with real git, the loopback GitHub API (reviews answered
 as GitHub does: 422 off the diff, 403 for fork tokens, pages) and a test-only scanner that
-can fix (tests/github/toyfix.py), registered the way the architecture tests register theirs.
+can fix (tests/fix/toyfix.py), registered the way the architecture tests register theirs.
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ from typing import Any
 
 import pytest
 
-from secure_gate import scanners
 from secure_gate.diff import unquote
 from secure_gate.edits import Edit, Unfixed
 from secure_gate.github.suggest import (
@@ -32,6 +31,7 @@ from secure_gate.github.suggest import (
     summary_markdown,
 )
 from tests.conftest import Repo
+from tests.fix import toyfix
 from tests.github.fake_github import Scripted, State, secondary_limit
 from tests.github.runner import Runner, pr_event
 from tests.github.test_main import Step, step
@@ -40,11 +40,9 @@ NUMBER = 7
 
 
 @pytest.fixture(autouse=True)
-def toyfix_registered(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setitem(scanners.SCANNERS, "toyfix", "tests.github.toyfix:ToyFixScanner")
-    scanners.scanner_class.cache_clear()
-    yield
-    scanners.scanner_class.cache_clear()
+def toy_registered(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The toy fixer (tests/fix/toyfix.py) among the scanners."""
+    yield from toyfix.registered(monkeypatch)
 
 
 class Pull:
