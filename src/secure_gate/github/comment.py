@@ -61,22 +61,29 @@ def is_ours(comment: dict[str, Any], login: str, mark: str) -> bool:
     return author == login or (author == login + _BOT and user.get("type") == "Bot")
 
 
-def list_comments(client: GitHubClient, repository: str, number: int
-                  ) -> Iterator[dict[str, Any]]:
-    """Every comment on the PR, following ``Link: rel="next"`` across all pages."""
-    url: str | None = f"{client.api_url}/repos/{repository}/issues/{number}/comments"
+def pages(client: GitHubClient, url: str, what: str) -> Iterator[dict[str, Any]]:
+    """Every item of a paginated list at ``url`` (``what`` it lists, for errors), following
+    ``Link: rel="next"`` on the API's own origin, 100 a page, at most 100 pages."""
+    next_url: str | None = url
     params: dict[str, Any] | None = {"per_page": 100}
     for _ in range(_MAX_PAGES):
-        if url is None:
+        if next_url is None:
             return
-        response = client.request("GET", url, params=params)
+        response = client.request("GET", next_url, params=params)
         page = client.decode(response)
         if not isinstance(page, list):
-            raise ApiError(response.status_code, "listing comments did not return a list")
-        yield from (c for c in page if isinstance(c, dict))
-        url = client.same_origin(response.links.get("next", {}).get("url"))
+            raise ApiError(response.status_code, f"listing {what} did not return a list")
+        yield from (item for item in page if isinstance(item, dict))
+        next_url = client.same_origin(response.links.get("next", {}).get("url"))
         params = None  # the next link carries its own query
-    raise ApiError(0, f"more than {_MAX_PAGES} pages of comments")
+    raise ApiError(0, f"more than {_MAX_PAGES} pages of {what}")
+
+
+def list_comments(client: GitHubClient, repository: str, number: int
+                  ) -> Iterator[dict[str, Any]]:
+    """Every comment on the PR, across all pages."""
+    return pages(client, f"{client.api_url}/repos/{repository}/issues/{number}/comments",
+                 "comments")
 
 
 def cap_body(body: str, pointer: str) -> str:

@@ -21,7 +21,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -29,7 +29,7 @@ from secure_gate import git
 from secure_gate.edits import Edit, Unfixed, lines_of
 from secure_gate.github import files
 from secure_gate.github.api import ApiError, GitHubClient, RateLimited, Sleeper
-from secure_gate.github.comment import MAX_BODY_CHARS, cap_body, is_ours, viewer_login
+from secure_gate.github.comment import MAX_BODY_CHARS, cap_body, is_ours, pages, viewer_login
 from secure_gate.github.context import GitHubContext
 from secure_gate.model import Report
 from secure_gate.report.escape import code_span, markdown, markdown_code
@@ -43,7 +43,6 @@ MAX_LISTED = 200
 REVIEW_MARK = "<!-- secure-gate:fix-suggestions -->"
 _KEY_MARK = "<!-- secure-gate:suggestion:{} -->"
 _KEY = re.compile(r"<!-- secure-gate:suggestion:([0-9a-f]{24}) -->")
-_MAX_PAGES = 100
 _TITLE = "secure-gate fix"
 
 
@@ -222,30 +221,13 @@ class Outcome:
     lines: list[str] = field(default_factory=list)  # notices shown in the summary too
 
 
-def _pages(client: GitHubClient, url: str) -> Iterator[dict[str, Any]]:
-    """Every item of a paginated list (``Link: rel="next"``, 100 a page)."""
-    next_url: str | None = url
-    params: dict[str, Any] | None = {"per_page": 100}
-    for _ in range(_MAX_PAGES):
-        if next_url is None:
-            return
-        response = client.request("GET", next_url, params=params)
-        page = client.decode(response)
-        if not isinstance(page, list):
-            raise ApiError(response.status_code, "a listing did not return a list")
-        yield from (item for item in page if isinstance(item, dict))
-        next_url = client.same_origin(response.links.get("next", {}).get("url"))
-        params = None
-    raise ApiError(0, f"more than {_MAX_PAGES} pages of review comments")
-
-
 def made_before(client: GitHubClient, repository: str, number: int) -> set[str]:
     """Keys of the suggestions this token's identity already made on the PR (review
     comments carrying a key marker; one someone else wrote with a marker does not count)."""
     login = viewer_login(client)
     keys: set[str] = set()
     url = f"{client.api_url}/repos/{repository}/pulls/{number}/comments"
-    for comment in _pages(client, url):
+    for comment in pages(client, url, "review comments"):
         if is_ours(comment, login, "<!-- secure-gate:suggestion:"):
             keys.update(_KEY.findall(str(comment.get("body", ""))))
     return keys
