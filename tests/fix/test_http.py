@@ -222,3 +222,22 @@ def test_credentials_in_an_index_url_never_reach_the_message(server: Server) -> 
     with pytest.raises(ServiceError) as caught:
         web.json("PyPI", "http://user:hunter2@127.0.0.1:9/simple/?key=hunter2")
     assert "hunter2" not in str(caught.value)
+
+
+@pytest.mark.parametrize("value", ["soon", "²", "9" * 400, "-5", "1e3", "Mon, 99 Foo 2026"])
+def test_a_retry_after_that_is_no_number_or_date_is_waited_by_the_backoff(
+        server: Server, value: str) -> None:
+    # A hostile service's header is no reason for a traceback (or an endless wait).
+    server.script = [status(429, {"Retry-After": value}), ok({"a": 1})]
+    web, slept = client()
+    assert web.json("PyPI", server.url + "/x") == {"a": 1}
+    assert slept == [0.5]
+
+
+@pytest.mark.parametrize("reset", ["²", "9" * 5000])
+def test_a_rate_limit_reset_that_is_no_number_is_still_a_rate_limit(
+        server: Server, reset: str) -> None:
+    server.script = [status(403, {"x-ratelimit-remaining": "0", "x-ratelimit-reset": reset})]
+    web, _ = client(retries=0)
+    with pytest.raises(RateLimited, match=r"rate limit reached \(HTTP 403\)$"):
+        web.json("the GitHub API", server.url + "/repos/o/r")

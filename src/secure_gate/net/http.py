@@ -203,18 +203,28 @@ def _rate_limited(answer: Response) -> bool:
                                      or "retry-after" in answer.headers)
 
 
+def _number(value: str) -> int | None:
+    """A header's whole number of seconds, if it is one (ASCII digits, at most 12: a
+    service's ``²`` or 5,000 digits is no number to wait by)."""
+    value = value.strip()
+    return int(value) if value.isascii() and value.isdigit() and len(value) <= 12 else None
+
+
 def _retry_after(answer: Response) -> float | None:
     value = answer.headers.get("retry-after")
     if value is not None:
-        value = value.strip()
-        if value.isdigit():
-            return float(value)
-        parsed = email.utils.parsedate_to_datetime(value) if value else None
+        seconds = _number(value)
+        if seconds is not None:
+            return float(seconds)
+        try:
+            parsed = email.utils.parsedate_to_datetime(value.strip())
+        except (TypeError, ValueError, OverflowError):
+            parsed = None  # neither seconds nor a date: waited for as if it were not there
         if parsed is not None:
             return max(0.0, parsed.timestamp() - time.time())
-    reset = answer.headers.get("x-ratelimit-reset")
-    if answer.headers.get("x-ratelimit-remaining") == "0" and reset and reset.isdigit():
-        return max(0.0, int(reset) - time.time())
+    reset = _number(answer.headers.get("x-ratelimit-reset") or "")
+    if answer.headers.get("x-ratelimit-remaining") == "0" and reset is not None:
+        return max(0.0, reset - time.time())
     return None
 
 
