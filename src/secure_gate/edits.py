@@ -146,8 +146,33 @@ def apply(text: str, edits: Iterable[Edit]) -> Applied:
                    tuple(sorted(taken, key=lambda e: (e.line, e.end_line))), tuple(refused))
 
 
+_C_ESCAPES = {"\a": "\\a", "\b": "\\b", "\t": "\\t", "\n": "\\n", "\v": "\\v",
+              "\f": "\\f", "\r": "\\r", '"': '\\"', "\\": "\\\\"}
+
+
+def _diff_name(name: str) -> str:
+    """``name`` as git writes it in a diff header: C-quoted when it holds a control
+    character, a quote or a backslash (a file named ``x\\n+++ b/y`` must not add a header)."""
+    if not any(c in _C_ESCAPES or ord(c) < 0x20 or ord(c) == 0x7F for c in name):
+        return name
+    quoted = "".join(_C_ESCAPES.get(c) or (f"\\{ord(c):03o}" if ord(c) < 0x20 or ord(c) == 0x7F
+                                           else c) for c in name)
+    return f'"{quoted}"'
+
+
+def _diff_lines(text: str) -> list[str]:
+    # git splits at \n only: a \r\n line keeps its \r (else git apply misses every line of
+    # a CRLF file), and a last line without an ending is marked as git marks it.
+    return [body + ("\r\n" if ending == "\r\n" else "\n") for body, ending in _split(text)]
+
+
 def unified_diff(path: str, before: str, after: str) -> str:
-    """A ``git diff``-style unified diff of one file (``a/path`` and ``b/path``)."""
-    old = [body + "\n" for body, _ in _split(before)]
-    new = [body + "\n" for body, _ in _split(after)]
-    return "".join(difflib.unified_diff(old, new, f"a/{path}", f"b/{path}", n=3))
+    """A ``git diff``-style unified diff of one file (``a/path`` and ``b/path``) that
+    ``git apply`` takes: line endings as they are, names quoted as git quotes them."""
+    old, new = _diff_lines(before), _diff_lines(after)
+    if not before.endswith(("\n", "\r")) and old:
+        old[-1] = old[-1][:-1] + "\n\\ No newline at end of file\n"
+    if not after.endswith(("\n", "\r")) and new:
+        new[-1] = new[-1][:-1] + "\n\\ No newline at end of file\n"
+    return "".join(difflib.unified_diff(old, new, _diff_name(f"a/{path}"),
+                                        _diff_name(f"b/{path}"), n=3))

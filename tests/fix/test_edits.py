@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+from pathlib import Path
+
 import pytest
 
 from secure_gate.edits import Edit, apply, lines_of, split_lines, unified_diff
@@ -84,3 +87,27 @@ def test_the_diff_is_what_git_apply_reads() -> None:
     diff = unified_diff("req/a b.txt", "x==1\n", "x==2\n")
     assert diff.splitlines() == ["--- a/req/a b.txt", "+++ b/req/a b.txt", "@@ -1 +1 @@",
                                  "-x==1", "+x==2"]
+
+
+@pytest.mark.parametrize(("name", "before", "after"), [
+    ("we\nird/requirements.txt", "x==1\n", "x==2\n"),  # a newline in a name adds no header
+    ('q"uo\\te.txt', "x==1\n", "x==2\n"),
+    ("tab\there.txt", "x==1\n", "x==2\n"),
+    ("crlf.txt", "a\r\nx==1\r\nb\r\n", "a\r\nx==2 \\\r\n    --hash=sha256:00\r\nb\r\n"),
+    ("no-eol.txt", "a\nx==1", "a\nx==2"),
+    ("to-eol.txt", "x==1", "x==2\n"),
+])
+def test_git_apply_takes_the_diff_as_fix_writes_it(tmp_path: Path, name: str, before: str,
+                                                   after: str) -> None:
+    # `fix --diff | git apply` must write exactly what `fix` writes, whatever the file's name
+    # and line endings.
+    git = ["git", "-C", str(tmp_path)]
+    subprocess.run([*git, "init", "-q"], check=True)
+    target = tmp_path / name
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(before.encode())
+    patch = tmp_path.parent / "fix.patch"
+    patch.write_bytes(unified_diff(name, before, after).encode())
+    subprocess.run([*git, "apply", str(patch)], check=True, capture_output=True)
+    assert target.read_bytes() == after.encode()
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted({".git", name.split("/")[0]})
