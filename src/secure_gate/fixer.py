@@ -191,14 +191,20 @@ def run(request: FixRequest) -> FixResult:
                 result.notes.extend(waiting)  # no round left to make them in
                 break
             report = engine.scan(scan)
+        unsettled = bool(made)  # the last round still edited: no scan saw its result
+        if unsettled:
+            report = engine.scan(scan)
         result.remaining = list(report.findings)
         result.errors = _scan_errors(report)
+        if unsettled:
+            result.errors.append(f"the edits did not settle in {MAX_ROUNDS} rounds (the last "
+                                 "one still changed something): nothing was written")
         for path in sorted(originals):
             after = _read(copy.there[path])
             if after != originals[path]:
                 result.changes.append(FileChange(path, originals[path], after))
         result.asked = sorted(request.services.used)
-        if not request.dry_run and result.changes:
+        if not request.dry_run and result.changes and not unsettled:
             for change in result.changes:  # every file checked before any is written
                 _unchanged(root, copy.home[change.path], change)
             for change in result.changes:

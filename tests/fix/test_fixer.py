@@ -168,3 +168,18 @@ def test_the_command_line(make_repo: Callable[..., Repo], monkeypatch: pytest.Mo
     assert "changed 1 file(s)" in out
     assert (repo.root / "a.toy").read_text() == "x==1\nnever y\n"
     assert cli.main(["fix", "--only", "bandit"]) == 2
+
+
+def test_edits_that_never_settle_are_not_written_and_fail(
+        make_repo: Callable[..., Repo]) -> None:
+    # A fixer whose every edit leaves a finding (or services that answer otherwise each
+    # round): the last round's edits were seen by no scan, so none is written and the run
+    # does not pass.
+    repo = make_repo({"a.toy": "grow x\n", "b.toy": "pin y\n"})
+    result = fix(repo.root)
+    assert result.rounds == fixer.MAX_ROUNDS and not result.written
+    assert (repo.root / "a.toy").read_text() == "grow x\n"
+    assert (repo.root / "b.toy").read_text() == "pin y\n"
+    assert any("did not settle in 4 rounds" in e for e in result.errors)
+    assert [f.rule for f in result.remaining] == ["grow"]
+    assert fixer.exit_code(result) == 3

@@ -3,7 +3,8 @@
 In ``.toy`` files:
 - ``old NAME`` is fixed to ``pin NAME`` (itself a finding, fixed in the next round), and
   ``pin NAME`` to ``NAME==1``; ``never NAME`` cannot be fixed; ``escape`` makes the fixer
-  propose an edit outside the repository (a hostile fixer's worst);
+  propose an edit outside the repository (a hostile fixer's worst); ``grow NAME`` becomes
+  ``grow NAME+``, a finding again (a fix that never settles);
 - any other line holding ``TOY`` is fixed by writing ``FIXED`` instead; ``TOY+`` becomes two
   lines (a multi-line suggestion); ``TOY-NET`` asks "PyPI" and fails as an unreachable
   service does. The summary quotes the line, so hostile lines reach every renderer.
@@ -24,7 +25,7 @@ from secure_gate.net.http import ServiceError
 from secure_gate.scanners.base import FixJob, HookSpec, ScanJob, Scanner, ScanOutcome
 
 NAME = "toyfix"
-_WORDS = ("old", "pin", "never", "escape")
+_WORDS = ("old", "pin", "never", "escape", "grow")
 
 
 def registered(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
@@ -88,6 +89,9 @@ class ToyFixScanner(Scanner):
             elif finding.rule == "pin":
                 out.edits.append(Edit(path, number, number, (line,), (f"{name}==1",), rule,
                                       f"{name}: pinned"))
+            elif finding.rule == "grow":
+                out.edits.append(Edit(path, number, number, (line,), (f"{line}+",), rule,
+                                      f"{name}: grown"))
             elif finding.rule == "escape":
                 out.edits.append(Edit("../outside.toy", 1, 1, ("x",), ("y",), rule, "escape"))
             elif finding.rule == "never":
