@@ -129,3 +129,32 @@ def test_real_pypi_pin(make_repo: Callable[..., Any], run_cli: Callable[..., Any
     assert text.startswith(f"idna=={latest} \\\n")
     assert sorted(re.findall(r"--hash=sha256:([0-9a-f]{64})", text)) == expected
     assert text.endswith("  # domain names\n")
+
+
+def test_backslash_tricks_never_make_pip_read_other_requirements(
+        make_repo: Callable[..., Any], run_cli: Callable[..., Any], tmp_path: Path) -> None:
+    # `# c \` is a comment line to pip; moved behind a hash line it joined the next entry to
+    # the comment, and pip silently installed without tiny_two. A continuation at the end of
+    # the file became the requirement `tiny-three==3.0 \`. The real pip is the judge.
+    with serve() as index:
+        for name, version in (("tiny-one", "1.0"), ("tiny_two", "2.0"), ("tiny-three", "3.0")):
+            filename, content = wheel(name, version)
+            index.add(name, version, File(filename, content))
+        text = "tiny-one==1.0 \\\n# why \\\ntiny_two==2.0\ntiny-three==3.0 \\"
+        repo = make_repo({"requirements.txt": text})
+        result = run_cli(repo.root, "fix", "--only", "pins", "--index-url", index.simple)
+        assert result.code == 1, result.out
+        assert "requirements.txt:1: pins/unhashed-requirement: the line cannot be rewritten " \
+               "safely: its comment ends with a backslash" in result.out
+        fixed = (repo.root / "requirements.txt").read_text(encoding="utf-8")
+        assert fixed.startswith("tiny-one==1.0 \\\n# why \\\ntiny_two==2.0 \\\n")
+        assert fixed.endswith("tiny-three==3.0 \\\n    --hash=sha256:"
+                              + fixed.rsplit(":", 1)[1]) and not fixed.endswith("\\")
+        # With the unfixable entry moved out, pip installs exactly the two hashed ones.
+        lines = fixed.split("\n")
+        rest = tmp_path / "rest.txt"
+        rest.write_text("\n".join(lines[2:]), encoding="utf-8")
+        done = pip_install(index.simple, rest, tmp_path / "site")
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert {p.name for p in (tmp_path / "site").iterdir() if not p.name.endswith(
+            ".dist-info")} == {"tiny_two", "tiny_three"}

@@ -58,3 +58,21 @@ def test_numbering_like_pip() -> None:
     assert reqedit.same_numbering("a==1\r\nb==2\rc==3\n")
     assert not reqedit.same_numbering("a==1\x0bb==2\n")
     assert not reqedit.same_numbering("# \u2028\na==1\n")
+
+
+@pytest.mark.parametrize(("physical", "head"), [
+    (["pkg==1.0 \\"], "pkg==1.0"),  # a continuation at the end of the file: pip drops it
+    (["pkg==1.0 \\\\", "; python_version > '3'"], "pkg==1.0 ; python_version > '3'"),
+    (["\\pkg==1.0 \\", "  ; os_name == 'posix'"], "pkg==1.0   ; os_name == 'posix'"),
+])
+def test_backslashes_are_stripped_as_pip_strips_them(physical: list[str], head: str) -> None:
+    # What pip joins is what is rewritten: `pkg==1.0 \` at the end of a file became
+    # `pkg==1.0 \ \` + hashes, which pip reads as the requirement `pkg==1.0 \`.
+    assert reqedit.parse_entry(physical).head == head
+
+
+def test_a_comment_ending_in_a_backslash_is_refused() -> None:
+    # `# c \` ends a logical line as a comment line; moved to the end of a hash line it
+    # would join the next requirement into the comment, and pip would drop it unsaid.
+    with pytest.raises(ValueError, match="ends with a backslash"):
+        reqedit.parse_entry(["foo==1.0 \\", "# c \\"])

@@ -51,16 +51,21 @@ def parse_entry(physical: Sequence[str]) -> Entry:
     parts: list[str] = []
     for number, line in enumerate(physical):
         last = number == len(physical) - 1
-        if not last:
+        # pip joins a line that ends with a backslash (at the end of the file too, unless
+        # it is a comment line) to the next, stripping every backslash at either end.
+        if not last or (line.endswith("\\") and not line.lstrip().startswith("#")):
             if not line.endswith("\\"):
                 raise ValueError("a line of the entry does not continue")
-            line = line[:-1]
+            line = line.strip("\\")
             if _comment_start(line) is not None:
                 raise ValueError("a comment sits inside the continued lines")
         parts.append(line)
     joined = "".join(parts)
     cut = _comment_start(joined)
     body, comment = (joined, "") if cut is None else (joined[:cut], joined[cut:].strip())
+    if comment.endswith("\\"):
+        # Moved to the end of a hash line, it would join the next entry to the comment.
+        raise ValueError("its comment ends with a backslash, which would continue the line")
     indent = body[: len(body) - len(body.lstrip())]
     body = body.strip()
     split = _OPTIONS_START.search(body)
