@@ -277,6 +277,8 @@ def _cmd_fix(args: argparse.Namespace) -> int:
         sys.stdout.write(terminal_safe(text) if sys.stdout.isatty() else text)
     for line in fixer.summary(result, dry_run=request.dry_run):
         print(line, file=sys.stderr if args.diff else sys.stdout)
+    for line in fixer.error_lines(result):
+        print(redact(line), file=sys.stderr)
     return fixer.exit_code(result)
 
 

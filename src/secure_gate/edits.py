@@ -52,17 +52,20 @@ class Unfixed:
 
 @dataclass(slots=True)
 class FixOutcome:
-    """What a fixer returns: edits to make, findings it could not fix, and notes."""
+    """What a fixer returns: edits to make, findings it could not fix, notes, and errors
+    (a service that could not answer: the run then ends with exit 3)."""
 
     edits: list[Edit] = field(default_factory=list)
     unfixed: list[Unfixed] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
 
     def add(self, other: FixOutcome) -> None:
-        """Take in another fixer's edits, unfixed findings and notes."""
+        """Take in another fixer's edits, unfixed findings, notes and errors."""
         self.edits.extend(other.edits)
         self.unfixed.extend(other.unfixed)
         self.notes.extend(other.notes)
+        self.errors.extend(other.errors)
 
 
 def _dominant_ending(lines: Sequence[tuple[str, str]]) -> str:

@@ -30,11 +30,12 @@ from secure_gate.errors import (
 )
 from secure_gate.files import collect
 from secure_gate.model import Finding, Report, Status
+from secure_gate.net.http import ServiceError, down
 from secure_gate.net.services import Services
 from secure_gate.report.escape import terminal
 from secure_gate.request import ScanRequest
 from secure_gate.scanners import SCANNERS, scanner_class
-from secure_gate.scanners.base import FixJob
+from secure_gate.scanners.base import FixJob, Scanner
 
 MAX_ROUNDS = 4
 _BOM = "\ufeff"
@@ -93,6 +94,8 @@ class FixResult:
     rounds: int = 0
     written: bool = False
     asked: list[str] = field(default_factory=list)  # the services asked, by name
+    # Services that could not answer (also in ``errors``): what needed them is unfixed.
+    service_errors: list[str] = field(default_factory=list)
 
     def diff(self) -> str:
         """Every change as one unified diff (files in path order)."""
@@ -168,8 +171,8 @@ def run(request: FixRequest) -> FixResult:
             {**policy.scanner(name).options, **scan.scanner_options.get(name, {})}, root)
             for name in SCANNERS}
         report = engine.scan(scan)
+        service_errors: list[str] = []
         while result.rounds < MAX_ROUNDS:
-            result.errors = _scan_errors(report)
             outcome = FixOutcome()
             found = _findings_by_scanner(report, names)
             for name in names:
@@ -180,7 +183,8 @@ def run(request: FixRequest) -> FixResult:
                              options=options[name], services=request.services,
                              pin_ranges=request.pin_ranges, where=copy.there,
                              scanner_options=options)
-                outcome.add(fixer.fix(job))
+                outcome.add(_unless_down(fixer, job))
+            service_errors.extend(e for e in outcome.errors if e not in service_errors)
             result.rounds += 1
             waiting: list[str] = []  # edits refused this round (an overlap waits for the next)
             made, refused = _apply(copy, outcome.edits, originals, result, waiting)
@@ -195,7 +199,8 @@ def run(request: FixRequest) -> FixResult:
         if unsettled:
             report = engine.scan(scan)
         result.remaining = list(report.findings)
-        result.errors = _scan_errors(report)
+        result.service_errors = service_errors
+        result.errors = [*_scan_errors(report), *service_errors]
         if unsettled:
             result.errors.append(f"the edits did not settle in {MAX_ROUNDS} rounds (the last "
                                  "one still changed something): nothing was written")
@@ -211,6 +216,18 @@ def run(request: FixRequest) -> FixResult:
                 _write_back(root, copy.home[change.path], change)
             result.written = True
     return result
+
+
+def _unless_down(fixer: Scanner, job: FixJob) -> FixOutcome:
+    """A scanner's edits; a service it needs that cannot answer leaves its findings unfixed
+    (the error is kept: exit 3), and the other scanners' edits are still made."""
+    try:
+        return fixer.fix(job)
+    except ServiceError as exc:
+        return FixOutcome(unfixed=[Unfixed(f.location.path, f.location.line,
+                                           f"{f.scanner}/{f.rule}",
+                                           f"{exc.service} could not answer")
+                                   for f in job.findings], errors=[down(exc)])
 
 
 def _apply(copy: _Copy, edits: Sequence[Edit], originals: dict[str, str],
@@ -306,9 +323,12 @@ def summary(result: FixResult, *, dry_run: bool) -> list[str]:
             lines.append(f"  {where}: {terminal(item.rule)}: {terminal(item.reason, limit=400)}")
     for note in result.notes:
         lines.append(f"note: {terminal(note, limit=400)}")
-    for error in result.errors:
-        lines.append(f"error: {terminal(error, limit=400)}")
     return lines
+
+
+def error_lines(result: FixResult) -> list[str]:
+    """What failed (a scan, a service), one escaped line each, for standard error."""
+    return [f"secure-gate: error: {terminal(error, limit=600)}" for error in result.errors]
 
 
 def exit_code(result: FixResult) -> int:

@@ -4,6 +4,7 @@ loopback GitHub API; the real pins and workflows (zizmor) scanners judge the res
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import time
@@ -13,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from secure_gate import engine, fixer
-from secure_gate.net.http import Http, RateLimited, ServiceError
+from secure_gate.net.http import Http
 from secure_gate.net.services import Services
 from secure_gate.request import ScanRequest
 from tests.github.fake_github import State, primary_limit, serve
@@ -265,26 +266,29 @@ def test_an_api_answer_that_is_not_a_sha_edits_nothing(
     assert "not 40 lower-case hex digits" in result.unfixed[0].reason
 
 
-def test_a_rate_limit_ends_the_run_naming_the_service_and_writes_nothing(
+def test_a_rate_limit_fails_the_run_naming_the_service_and_pins_nothing(
         tmp_path: Path, api: State, token: str, shas: dict[str, str]) -> None:
     api.script.append(primary_limit("GET", "/repos/", int(time.time()) + 3000))
     text = "jobs:\n  a:\n    steps:\n      - uses: actions/checkout@v4\n" \
            "      - uses: actions/setup-python@v5\n"
     target = write(tmp_path, CI, text)
-    with pytest.raises(RateLimited, match=r"the GitHub API \(http://127.0.0.1:\d+/repos/"
-                                          r"actions/checkout/git/ref/tags/v4\): rate limit "
-                                          r"reached \(HTTP 403\); it allows more in \d+ s"):
-        run_fix(tmp_path, services_for(api, token))
+    result = run_fix(tmp_path, services_for(api, token))
+    assert [re.sub(r"\d+", "N", e) for e in result.errors] == [
+        "the GitHub API (http://N.N.N.N:N/repos/actions/checkout/git/ref/tags/vN): rate limit "
+        "reached (HTTP N); it allows more in N s (what needed the GitHub API is not fixed)"]
+    assert fixer.exit_code(result) == 3
+    assert {u.reason for u in result.unfixed} == {"the GitHub API could not answer"}
     assert target.read_text() == text
     assert len([s for s in api.seen if "/git/" in s.path]) == 1  # asked once, not again
 
 
-def test_an_answer_no_api_gives_ends_the_run(tmp_path: Path, api: State, token: str) -> None:
+def test_an_answer_no_api_gives_fails_the_run(tmp_path: Path, api: State, token: str) -> None:
     api.git.raw["/repos/"] = (200, {"Content-Type": "text/html"}, b"<html>login</html>")
     text = "jobs:\n  a:\n    steps:\n      - uses: actions/checkout@v4\n"
     target = write(tmp_path, CI, text)
-    with pytest.raises(ServiceError, match="not JSON"):
-        run_fix(tmp_path, services_for(api, token))
+    result = run_fix(tmp_path, services_for(api, token))
+    assert len(result.errors) == 1 and "not JSON" in result.errors[0]
+    assert fixer.exit_code(result) == 3
     assert target.read_text() == text
 
 

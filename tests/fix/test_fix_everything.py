@@ -9,6 +9,7 @@ requirements, and a second `fix` changes nothing.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,7 @@ from tests.fix.fake_index import File, serve
 from tests.fix.fake_registry import Image
 from tests.fix.test_fix_install import pip_install
 from tests.fix.wheels import wheel
-from tests.github.fake_github import State
+from tests.github.fake_github import State, primary_limit
 from tests.github.fake_github import serve as serve_github
 from tests.github.runner import fake_token
 
@@ -162,3 +163,26 @@ def test_a_dry_run_of_the_sample_writes_nothing_and_a_diff_is_the_same_edits(
     assert diff.out.count("+++ b/") == 4  # requirements, workflow, action, Dockerfile
     run_cli(repo.root, *fix_args(world))
     assert {p: p.read_bytes() for p in files} != snapshot
+
+
+def test_a_rate_limited_github_api_keeps_nothing_else_from_being_fixed(
+        make_repo: Callable[..., Repo], run_cli: Callable[..., Any],
+        world: dict[str, Any]) -> None:
+    """The anonymous API allows 60 requests an hour: hashes and digests do not wait for it."""
+    world["github"].script.append(primary_limit("GET", "/repos/", int(time.time()) + 3000))
+    repo = sample(make_repo, world["db"])
+    workflow = (repo.root / ".github/workflows/ci.yml").read_text()
+    fixed = run_cli(repo.root, *fix_args(world))
+    assert fixed.code == 3
+    assert "secure-gate: error: the GitHub API (http://127.0.0.1:" in fixed.err
+    assert "rate limit reached" in fixed.err and "(what needed the GitHub API is not fixed)" \
+        in fixed.err
+    assert "pins/unpinned-action: the GitHub API could not answer" in fixed.out
+    requirements = (repo.root / "requirements.txt").read_bytes().decode()
+    assert requirements.count("--hash=sha256:") == 2 and "tiny-one==1.1" in requirements
+    assert (repo.root / "Dockerfile").read_text().startswith("FROM python:3.12-slim@sha256:")
+    now = (repo.root / ".github/workflows/ci.yml").read_text()
+    assert "actions/checkout@v4\n" in now and "container: python:3.12@sha256:" in now
+    assert now != workflow
+    left = run_cli(repo.root, "scan", "--scanners", "pins,pip-audit", "--fail-on", "info")
+    assert sorted({f["rule"] for f in left.json_report["findings"]}) == ["unpinned-action"]

@@ -425,7 +425,7 @@ def _suggest(ctx: GitHubContext, report: Report, console: Console, *, sleep: Sle
     from secure_gate import fixer
     from secure_gate.errors import GateError
     from secure_gate.github.scan import scan_request
-    from secure_gate.net.http import Http, ServiceError
+    from secure_gate.net.http import Http
     from secure_gate.net.services import Services
 
     event = ctx.event
@@ -454,20 +454,21 @@ def _suggest(ctx: GitHubContext, report: Report, console: Console, *, sleep: Sle
                                only=only, dry_run=True)
     try:
         result = fixer.run(request)
-    except ServiceError as exc:
-        _skip(ctx, console, f"{exc.service} could not answer, so no suggestion was made "
-              f"(the gate's result is unaffected): {exc}")
-        return
     except GateError as exc:
         _skip(ctx, console, f"the fixer could not run (the gate's result is unaffected): "
               f"{exc}")
         return
+    for error in result.service_errors:  # what the others could fix is still suggested
+        console.notice(f"fix: suggest: {error}; the rest is suggested, and the gate's result "
+                       "is unaffected", title=_TITLE)
     head_text, _ = git_head_text(ctx, event.head_sha)
     edits = [region for change in result.changes
              for region in regions(change.path, change.before, change.after, result.edits)]
     placement = place(edits, changed, head_text)
     out = publish_suggestions(ctx, (ctx.repository, event.pr_number, event.head_sha),
                               placement, console, sleep=sleep)
-    out.lines.extend(f"the fixer's scan: {e}" for e in result.errors)
+    out.lines.extend(f"the fixer's scan: {e}" for e in result.errors
+                     if e not in result.service_errors)
+    out.lines.extend(result.service_errors)
     out.unfixed, out.asked = list(result.unfixed), list(result.asked)
     write_summary(ctx, console, summary_markdown(out))

@@ -35,8 +35,10 @@ class ServiceError(GateError):
 
     exit_code = EXIT_SCANNER_ERROR
 
-    def __init__(self, service: str, url: str, reason: str, status: int | None = None) -> None:
+    def __init__(self, service: str, url: str, reason: str, status: int | None = None, *,
+                 unreachable: bool = False) -> None:
         self.service = service
+        self.unreachable = unreachable
         self.url = shown_url(url)
         self.reason = reason
         self.status = status
@@ -53,6 +55,11 @@ class TooLarge(ServiceError):
 
 class RateLimited(ServiceError):
     """The service refused for its rate limit, after the retries allowed."""
+
+
+def down(exc: ServiceError) -> str:
+    """The one line that says a service could not answer and what that cost."""
+    return f"{exc} (what needed {exc.service} is not fixed)"
 
 
 def shown_url(url: str) -> str:
@@ -116,6 +123,9 @@ class Http:
     opener: urllib.request.OpenerDirector = field(
         default_factory=lambda: urllib.request.build_opener(_NoRedirect()))
     requests: int = 0  # how many requests were sent (for the summary line)
+    # Services found unreachable, out of requests or failing (5xx after the retries) in this
+    # run: later requests to them fail at once with the same error, not after new retries.
+    down: dict[str, ServiceError] = field(default_factory=dict)
 
     def get(self, service: str, url: str, *, headers: Mapping[str, str] | None = None,
             token_origin: tuple[str, str, int | None] | None = None,
@@ -128,6 +138,19 @@ class Http:
         """
         if method not in ("GET", "HEAD"):
             raise ValueError(f"only GET and HEAD are sent, not {method}")
+        if service in self.down:
+            raise self.down[service]
+        try:
+            return self._get(service, url, headers, token_origin, ok, method)
+        except ServiceError as exc:
+            if exc.unreachable or isinstance(exc, RateLimited) or (
+                    exc.status is not None and exc.status in RETRY_STATUSES):
+                self.down[service] = exc
+            raise
+
+    def _get(self, service: str, url: str, headers: Mapping[str, str] | None,
+             token_origin: tuple[str, str, int | None] | None, ok: frozenset[int],
+             method: str) -> Response:
         base = {"User-Agent": USER_AGENT, **(headers or {})}
         bound = token_origin or origin(url)
         for _hop in range(5):
@@ -184,7 +207,8 @@ class Http:
             handle = exc  # an answer all the same: its status decides
         except OSError as exc:  # URLError, timeouts and refused connections among them
             reason = getattr(exc, "reason", exc)
-            raise ServiceError(service, url, f"unreachable: {reason}") from None
+            raise ServiceError(service, url, f"unreachable: {reason}",
+                               unreachable=True) from None
         with handle:
             try:
                 body = handle.read(MAX_BODY + 1)

@@ -10,6 +10,7 @@ import secure_gate.scanners.pins.fix_requirements as fix_requirements
 import secure_gate.scanners.pins.rules as rules
 from secure_gate.edits import FixOutcome, Unfixed
 from secure_gate.model import Finding
+from secure_gate.net.http import ServiceError, down
 from secure_gate.scanners.base import FixJob
 
 Fixer = Callable[[FixJob, Sequence[Finding]], FixOutcome]
@@ -37,7 +38,19 @@ def fix(job: FixJob) -> FixOutcome:
             continue
         by_fixer.setdefault(fixer, []).append(finding)
     for fixer, findings in by_fixer.items():
-        out.add(fixer(job, findings))
+        out.add(_unless_down(fixer, job, findings))
     # What is pinned already is checked too: a `# v4` comment that is not v4's commit.
     out.add(fix_actions.verify(job))
     return out
+
+
+def _unless_down(fixer: Fixer, job: FixJob, findings: Sequence[Finding]) -> FixOutcome:
+    """One kind's edits; when a service it needs cannot answer, its findings are unfixed and
+    the error is kept (exit 3), while the other kinds go on: a rate-limited GitHub API
+    does not keep requirements from their hashes."""
+    try:
+        return fixer(job, findings)
+    except ServiceError as exc:
+        return FixOutcome(unfixed=[Unfixed(f.location.path, f.location.line, f"pins/{f.rule}",
+                                           f"{exc.service} could not answer")
+                                   for f in findings], errors=[down(exc)])
