@@ -29,6 +29,11 @@ HTML = [
     ("doctype page", "def f(request):\n    return f'<!DOCTYPE html><h1>{request.url}</h1>'\n", [2]),
     ("one hit per line", "def f(request):\n    x = request.GET['x']\n"
      "    return '<p>%s</p>' % x + f'<b>{x}</b>'\n", [3]),
+    ("re.sub into markup (DSVW's reflected XSS)", "import re\ndef f(request):\n"
+     "    v = request.args['v']\n"
+     "    return re.sub(r'(v<b>)[^<]+(</b>)', r'\\g<1>%s\\g<2>' % v, PAGE)\n", [4]),
+    ("re.sub with the request value itself", "import re\ndef f(request):\n"
+     "    return re.sub('<span>X</span>', request.GET['x'], PAGE)\n", [3]),
 ]
 
 HTML_NEAR_MISSES = [
@@ -50,6 +55,12 @@ HTML_NEAR_MISSES = [
     ("a request-named variable of another function", "def a(request):\n    x = request.GET\n"
      "def b(x):\n    return '<p>%s</p>' % x\n"),
     ("nosec", "def f(request):\n    return '<p>%s</p>' % request.path  # nosec\n"),
+    ("re.sub of text, not markup", "import re\ndef f(request):\n"
+     "    return re.sub(r'\\s+', request.GET['sep'], TEXT)\n"),
+    ("re.sub into markup with an escaped value", "import html, re\ndef f(request):\n"
+     "    return re.sub('<b>X</b>', html.escape(request.GET['x']), PAGE)\n"),
+    ("re.sub into markup with a constant", "import re\ndef f(request):\n"
+     "    return re.sub('<b>X</b>', '<b>Y</b>', PAGE)\n"),
 ]
 
 TEMPLATES = [

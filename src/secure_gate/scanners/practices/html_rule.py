@@ -169,6 +169,7 @@ def _html_hits(module: Module, taint: _Taint, sources: list[ast.AST]) -> list[Hi
         getattr(node, "lineno", 0), (getattr(node, "end_lineno", None) or 0) + 1)}
     candidates: list[ast.expr] = [*module.nodes(ast.JoinedStr), *module.nodes(ast.BinOp),
                                  *module.nodes(ast.Call)]
+    hits.extend(_substitution_hits(module, taint, seen))
     for node in sorted(candidates, key=lambda n: (n.lineno, n.col_offset)):
         line = node.lineno
         if line in seen:
@@ -186,6 +187,34 @@ def _html_hits(module: Module, taint: _Taint, sources: list[ast.AST]) -> list[Hi
             f"HTML built with string formatting splices in `{source_of(shown)[:60]}`, read "
             "from the request, unescaped: markup or script in it runs in the browser "
             "(cross-site scripting).", f"html\n{source_of(node)}", fix=FIX_HTML))
+    return hits
+
+
+def _substitution_hits(module: Module, taint: _Taint, seen: set[int]) -> list[Hit]:
+    """``re.sub(pattern, replacement, page)`` whose pattern matches markup and whose
+    replacement is (or splices in) a request value: the value lands in the HTML unescaped
+    as surely as by ``%`` (DSVW's ``re.sub(r"(v<b>)[^<]+(</b>)", r"\\g<1>%s\\g<2>" % v, ...)``)."""
+    hits: list[Hit] = []
+    for call in module.nodes(ast.Call):
+        func = call.func
+        if not (isinstance(func, ast.Attribute) and func.attr in ("sub", "subn")
+                and isinstance(func.value, ast.Name) and func.value.id in ("re", "regex")
+                and len(call.args) >= 2 and call.lineno not in seen):
+            continue
+        pattern, replacement = call.args[0], call.args[1]
+        if not _HTML.search(_literal_text(pattern)):
+            continue
+        scope = _function_of(module, call)
+        values = sql.spliced(replacement) or [replacement]
+        shown = next((v for v in values if taint.reads(v, scope)), None)
+        if shown is None:
+            continue
+        seen.add(call.lineno)
+        hits.append(module.hit(
+            HTML_STRING_BUILT, call,
+            f"HTML markup is replaced with `{source_of(shown)[:60]}`, read from the request, "
+            "unescaped (re.sub's replacement): markup or script in it runs in the browser "
+            "(cross-site scripting).", f"html\n{source_of(call)}", fix=FIX_HTML))
     return hits
 
 
