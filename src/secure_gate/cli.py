@@ -271,7 +271,12 @@ def _cmd_fix(args: argparse.Namespace) -> int:
                          jobs=args.jobs, cache_dir=None),
         services=services, only=args.only, pin_ranges=args.pin,
         dry_run=args.diff or args.dry_run)
-    result = fixer.run(request)
+    try:
+        result = fixer.run(request)
+    except GateError as exc:
+        # Its message names what the repository and the services wrote (an index URL from
+        # a requirements file, a file's name): one escaped line, as every line fix prints.
+        raise _Shown(terminal(str(exc), limit=1000), exc.exit_code) from None
     if args.diff:
         text = result.diff()
         sys.stdout.write(terminal_safe(text) if sys.stdout.isatty() else text)
@@ -280,6 +285,14 @@ def _cmd_fix(args: argparse.Namespace) -> int:
     for line in fixer.error_lines(result):
         print(redact(line), file=sys.stderr)
     return fixer.exit_code(result)
+
+
+class _Shown(GateError):
+    """A :class:`GateError` whose message is already escaped, with the original's exit code."""
+
+    def __init__(self, message: str, exit_code: int) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
 
 
 def terminal_safe(text: str) -> str:

@@ -423,3 +423,18 @@ def test_unreachable_index_is_named(make_repo: Callable[..., Any],
     assert f"secure-gate: error: the package index {url} ({url}one/): unreachable" in result.err
     assert read(repo.root) == "one==1.0\n"
 
+
+
+def test_a_service_error_names_the_repositorys_index_url_escaped(
+        index: Index, make_repo: Callable[..., Any], run_cli: Callable[..., Any]) -> None:
+    # The file's own index URL, with a terminal escape and a bidi override, is named in the
+    # error that ends the run: one escaped line, never the raw bytes.
+    text = "--index-url https://127.0.0.1:1/\x1b[2J\u202esimple/\nfoo==1.0\n"
+    repo = make_repo({"requirements.txt": text})
+    result = fix(run_cli, repo.root, index)
+    assert result.code == 3, result.out
+    assert result.err.startswith(
+        "secure-gate: error: the package index https://127.0.0.1:1/\\x1b[2J\\u202esimple/ ")
+    assert "is not a URL that can be asked" in result.err
+    assert not {"\x1b", "\u202e"} & set(result.out + result.err)
+    assert read(repo.root) == text

@@ -241,3 +241,54 @@ def test_a_rate_limit_reset_that_is_no_number_is_still_a_rate_limit(
     web, _ = client(retries=0)
     with pytest.raises(RateLimited, match=r"rate limit reached \(HTTP 403\)$"):
         web.json("the GitHub API", server.url + "/repos/o/r")
+
+
+def test_a_url_with_control_characters_is_refused_before_any_request(server: Server) -> None:
+    # A requirements file's index URL with an escape sequence: http.client raised InvalidURL,
+    # a traceback instead of an error that names the service.
+    web, _ = client()
+    with pytest.raises(ServiceError, match="is not a URL that can be asked"):
+        web.json("the package index", server.url + "/\x1b[2J/simple/x/")
+    assert server.seen == []
+
+
+@pytest.fixture
+def raw(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str, list[bytes]]]:
+    """A TCP server that answers each connection with the next raw bytes of its script."""
+    import socket
+
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+    monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
+    script: list[bytes] = []
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)
+
+    def answer() -> None:
+        while True:
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return
+            with conn:
+                conn.recv(65536)
+                conn.sendall(script[0])
+
+    threading.Thread(target=answer, daemon=True).start()
+    yield f"http://127.0.0.1:{listener.getsockname()[1]}", script
+    listener.close()
+
+
+@pytest.mark.parametrize("answer", [
+    b"NOT HTTP AT ALL\r\n\r\n",
+    b"HTTP/1.1 200 OK\r\n" + b"".join(b"X-%d: 1\r\n" % i for i in range(101)) + b"\r\n{}",
+    b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{}",  # breaks off before its length
+])
+def test_an_answer_that_is_not_http_is_a_service_error(
+        raw: tuple[str, list[bytes]], answer: bytes) -> None:
+    url, script = raw
+    script.append(answer)
+    web, _ = client(retries=0)
+    with pytest.raises(ServiceError) as caught:
+        web.json("registry example.org", url + "/v2/")
+    assert str(caught.value).startswith("registry example.org (http://127.0.0.1:")

@@ -11,6 +11,7 @@ it is ever printed.
 from __future__ import annotations
 
 import email.utils
+import http.client
 import json
 import time
 import urllib.error
@@ -154,6 +155,10 @@ class Http:
         base = {"User-Agent": USER_AGENT, **(headers or {})}
         bound = token_origin or origin(url)
         for _hop in range(5):
+            if not url.isascii() or any(c <= " " or c == "\x7f" for c in url):
+                # http.client would refuse it with an exception of its own (a traceback).
+                raise ServiceError(service, url, "is not a URL that can be asked (it holds "
+                                   "spaces, control characters or non-ASCII)")
             sent = dict(base)
             if origin(url) != bound:
                 sent = {k: v for k, v in sent.items() if k.lower() != "authorization"}
@@ -209,14 +214,24 @@ class Http:
             reason = getattr(exc, "reason", exc)
             raise ServiceError(service, url, f"unreachable: {reason}",
                                unreachable=True) from None
+        except http.client.HTTPException as exc:  # a status or header line no HTTP has
+            raise ServiceError(service, url, "answered something that is not HTTP: "
+                               f"{type(exc).__name__}") from None
         with handle:
             try:
                 body = handle.read(MAX_BODY + 1)
-            except OSError as exc:
+            except (OSError, http.client.HTTPException) as exc:
                 raise ServiceError(service, url, f"the answer broke off: {exc}") from None
             if len(body) > MAX_BODY:
                 raise TooLarge(service, url, f"answered with more than {MAX_BODY} bytes")
             names = {k.lower(): v for k, v in handle.headers.items()}
+            length = _number(names.get("content-length", ""))
+            if method == "GET" and length is not None and not names.get("content-encoding") \
+                    and length != len(body):
+                # urllib returns what came before the connection closed: a manifest cut
+                # short would be hashed into a digest no registry has.
+                raise ServiceError(service, url, f"the answer broke off ({len(body)} of "
+                                   f"{length} bytes)")
             return Response(handle.status or 0, names, body, url)
 
 
