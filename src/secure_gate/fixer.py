@@ -310,7 +310,8 @@ def summary(result: FixResult, *, dry_run: bool) -> list[str]:
     """What the run changed and could not change, one escaped line each."""
     files = len(result.changes)
     done = "would change" if dry_run else "changed"
-    asked = f"; asked {', '.join(result.asked)}" if result.asked else "; asked no service"
+    asked = (f"; asked {terminal(', '.join(result.asked), limit=600)}" if result.asked
+             else "; asked no service")
     lines = [f"secure-gate fix: {len(result.edits)} edit(s), {done} {files} file(s) in "
              f"{result.rounds} round(s){asked}"]
     for edit in result.edits:

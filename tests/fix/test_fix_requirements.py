@@ -436,5 +436,7 @@ def test_a_service_error_names_the_repositorys_index_url_escaped(
     assert result.err.startswith(
         "secure-gate: error: the package index https://127.0.0.1:1/\\x1b[2J\\u202esimple/ ")
     assert "is not a URL that can be asked" in result.err
+    assert "; asked the package index https://127.0.0.1:1/\\x1b[2J\\u202esimple/\n" \
+        in result.out
     assert not {"\x1b", "\u202e"} & set(result.out + result.err)
     assert read(repo.root) == text
