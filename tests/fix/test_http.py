@@ -292,3 +292,38 @@ def test_an_answer_that_is_not_http_is_a_service_error(
     with pytest.raises(ServiceError) as caught:
         web.json("registry example.org", url + "/v2/")
     assert str(caught.value).startswith("registry example.org (http://127.0.0.1:")
+
+
+def test_an_answer_that_trickles_in_is_given_up(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Each byte within the timeout, the whole never: the run ends naming the service
+    # instead of reading 32 MiB a byte at a time.
+    import socket
+    import time
+
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    monkeypatch.setenv("no_proxy", "127.0.0.1")
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+    stop = threading.Event()
+
+    def trickle() -> None:
+        conn, _ = listener.accept()
+        with conn:
+            conn.recv(65536)
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 1000000\r\n\r\n")
+            while not stop.is_set():
+                try:
+                    conn.sendall(b" ")
+                except OSError:
+                    return
+                time.sleep(0.05)
+
+    threading.Thread(target=trickle, daemon=True).start()
+    web = Http(timeout=0.5, retries=0)
+    try:
+        with pytest.raises(ServiceError, match="the answer broke off: not whole after 4 s"):
+            web.json("PyPI", f"http://127.0.0.1:{listener.getsockname()[1]}/simple/x/")
+    finally:
+        stop.set()
+        listener.close()

@@ -199,6 +199,23 @@ class Http:
                 continue
             return answer
 
+    def _body(self, handle: Any) -> bytes:
+        """Up to ``MAX_BODY + 1`` bytes, read a piece at a time: an answer that trickles in
+        (each piece within the timeout) is given up after 8 timeouts in all (``TimeoutError``,
+        an :class:`OSError`), not read for hours."""
+        deadline = time.monotonic() + 8 * self.timeout
+        chunks: list[bytes] = []
+        size = 0
+        while size <= MAX_BODY:
+            chunk = handle.read1(min(1 << 16, MAX_BODY + 1 - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"not whole after {8 * self.timeout:g} s")
+        return b"".join(chunks)
+
     def _once(self, service: str, url: str, headers: Mapping[str, str],
               method: str = "GET") -> Response:
         if urllib.parse.urlsplit(url).scheme not in ("http", "https"):
@@ -219,7 +236,7 @@ class Http:
                                f"{type(exc).__name__}") from None
         with handle:
             try:
-                body = handle.read(MAX_BODY + 1)
+                body = self._body(handle)
             except (OSError, http.client.HTTPException) as exc:
                 raise ServiceError(service, url, f"the answer broke off: {exc}") from None
             if len(body) > MAX_BODY:
