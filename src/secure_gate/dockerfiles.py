@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 _LINES = re.compile(r"\r\n|\n|\r")
 _DIRECTIVE = re.compile(r"#\s*([A-Za-z]+)\s*=\s*(\S*)\s*")
+_DIRECTIVES = frozenset({"syntax", "escape", "check"})  # the ones BuildKit knows
 # BuildKit reads `<<EOF`, `<<-EOF`, `<<"EOF"` and `<<'EOF'` in RUN, COPY and ADD as here-docs.
 _HEREDOC = re.compile(r"(?<![<\w])<<(-?)(?:(['\"])([^'\"\s]+)\2|([A-Za-z0-9_][^\s<>;&|'\"]*))")
 _HEREDOC_INSTRUCTIONS = frozenset({"RUN", "COPY", "ADD"})
@@ -51,8 +52,8 @@ def _escape_char(lines: list[str]) -> tuple[str, int]:
     index = 0
     while index < len(lines):
         match = _DIRECTIVE.fullmatch(lines[index].strip())
-        if match is None:
-            break
+        if match is None or match.group(1).lower() not in _DIRECTIVES:
+            break  # BuildKit reads no directive after a line that is none (an unknown one)
         if match.group(1).lower() == "escape" and match.group(2) in ("\\", "`"):
             escape = match.group(2)
         index += 1

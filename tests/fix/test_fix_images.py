@@ -299,3 +299,28 @@ def test_matrix_include_entries_and_crlf_workflows(run_cli: Run, hub: fake.Regis
     written = (repo.root / ".github/workflows/a.yml").read_bytes()
     assert written == expected.replace("\n", "\r\n").encode()
     assert actions.check_workflow("a.yml", written.decode()) == []
+
+
+@pytest.mark.parametrize("head", ["# foo=bar\n", "\n", "# a comment\n"])
+def test_an_escape_directive_docker_does_not_read_hides_no_stage(
+        run_cli: Run, hub: fake.Registry, make_repo: Callable[..., Repo], head: str) -> None:
+    # BuildKit reads directives only until the first line that is none (an unknown
+    # `# foo=bar` too): here the backslash escapes, the backtick ending RUN is literal, and
+    # `FROM python:3.12` is a stage that must be pinned (it was taken as part of the RUN).
+    text = f"{head}# escape=`\nFROM python:3.12-slim\nRUN echo `\nFROM python:3.12\n"
+    repo = make_repo({"Dockerfile": text})
+    result = _fix(run_cli, hub, repo.root)
+    assert result.code == 0, result.out
+    assert (repo.root / "Dockerfile").read_text() == text.replace(
+        "python:3.12-slim\n", f"python:3.12-slim@{_digest(hub, 'library/python', '3.12-slim')}\n"
+    ).replace("python:3.12\n", f"python:3.12@{_digest(hub, 'library/python', '3.12')}\n")
+
+
+def test_a_known_directive_after_another_is_read(
+        run_cli: Run, hub: fake.Registry, make_repo: Callable[..., Repo]) -> None:
+    text = "# syntax=docker/dockerfile:1\n# check=error=true\n# escape=`\nFROM python:3.12-slim\n" \
+           "RUN echo `\nFROM python:3.12\n"
+    repo = make_repo({"Dockerfile": text})
+    _fix(run_cli, hub, repo.root)
+    assert (repo.root / "Dockerfile").read_text() == text.replace(
+        "python:3.12-slim\n", f"python:3.12-slim@{_digest(hub, 'library/python', '3.12-slim')}\n")
