@@ -114,6 +114,9 @@ class _Copy:
     root: Path
     there: dict[str, Path]
     home: dict[str, Path]
+    # Files git converts on checkout (working-tree-encoding): scanned as committed, never
+    # written (the work tree holds another encoding), so their findings are left, said so.
+    converted: set[str] = field(default_factory=set)
 
     def listing(self) -> tuple[str, ...]:
         """The copy's files by their names on disk (what a scan of it lists)."""
@@ -129,6 +132,9 @@ def _copy_of(root: Path, request: ScanRequest) -> Iterator[_Copy]:
         copy = _Copy(Path(scratch), {}, {})
         for repo_file in fileset.files:
             relative = os.path.relpath(repo_file.abspath, root)
+            if not _inside(root, repo_file.abspath) and "\\" not in repo_file.path:
+                relative = repo_file.path  # the committed text of a converted file
+                copy.converted.add(repo_file.path)
             target = copy.root / relative
             if not _inside(copy.root, target):
                 continue
@@ -245,6 +251,11 @@ def _apply(copy: _Copy, edits: Sequence[Edit], originals: dict[str, str],
         if target is None or not _inside(copy.root, target):
             refused.extend(Unfixed(e.path, e.line, e.rule, "not a file of this repository's "
                                    "scan (outside it, or not listed)") for e in file_edits)
+            continue
+        if path in copy.converted:
+            refused.extend(Unfixed(e.path, e.line, e.rule, "git converts this file on checkout "
+                                   "(working-tree-encoding), so fix does not rewrite it: "
+                                   f"make the edit by hand ({e.summary})") for e in file_edits)
             continue
         try:
             text = _read(target)

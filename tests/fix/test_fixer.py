@@ -183,3 +183,19 @@ def test_edits_that_never_settle_are_not_written_and_fail(
     assert any("did not settle in 4 rounds" in e for e in result.errors)
     assert [f.rule for f in result.remaining] == ["grow"]
     assert fixer.exit_code(result) == 3
+
+
+def test_a_file_git_converts_on_checkout_is_scanned_but_never_rewritten(
+        make_repo: Callable[..., Repo]) -> None:
+    # A UTF-16 work tree (working-tree-encoding): the scan reads the committed text, so its
+    # findings must be listed as not fixed (fix said nothing and passed); writing UTF-8
+    # over the UTF-16 file is not an option either.
+    utf16 = "pin x\n".encode("utf-16-le")
+    repo = make_repo({".gitattributes": "a.toy working-tree-encoding=UTF-16LE\n",
+                      "a.toy": utf16, "b.toy": "pin y\n"})
+    result = fix(repo.root)
+    assert (repo.root / "a.toy").read_bytes() == utf16
+    assert (repo.root / "b.toy").read_text() == "y==1\n"
+    assert [(u.path, u.line, u.rule) for u in result.unfixed] == [("a.toy", 1, "toyfix/pin")]
+    assert "working-tree-encoding" in result.unfixed[0].reason
+    assert fixer.exit_code(result) == 1
