@@ -76,3 +76,13 @@ def test_a_comment_ending_in_a_backslash_is_refused() -> None:
     # would join the next requirement into the comment, and pip would drop it unsaid.
     with pytest.raises(ValueError, match="ends with a backslash"):
         reqedit.parse_entry(["foo==1.0 \\", "# c \\"])
+
+
+def test_quoted_option_values_are_kept_as_written() -> None:
+    # pip reads per-requirement options with shlex: the spaces inside quotes are the value.
+    entry = reqedit.parse_entry(['pkg==1.0 --config-settings="k=a  b" -C \'x=1 2\''])
+    assert entry.options == ('--config-settings="k=a  b"', "-C", "'x=1 2'")
+    assert reqedit.render(entry, entry.head, ["c" * 64]) == (
+        'pkg==1.0 --config-settings="k=a  b" -C \'x=1 2\' \\', "    --hash=sha256:" + "c" * 64)
+    with pytest.raises(ValueError, match="does not close"):
+        reqedit.parse_entry(['pkg==1.0 --config-settings="k=a'])

@@ -17,6 +17,8 @@ from secure_gate.manifests.requirements import parse_requirements, resolve_inclu
 
 HASH_INDENT = "    "
 _OPTIONS_START = re.compile(r"\s+(?=-)")
+# One option word as pip's shlex reads it, quotes and the spaces inside them kept as written.
+_WORD = re.compile(r"""(?:[^\s"']|"[^"]*"|'[^']*')+""")
 _NAME = re.compile(r"\s*[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?\s*(?:\[[^\]]*\])?")
 
 
@@ -70,7 +72,9 @@ def parse_entry(physical: Sequence[str]) -> Entry:
     body = body.strip()
     split = _OPTIONS_START.search(body)
     head, tail = (body, "") if split is None else (body[: split.start()], body[split.end():])
-    tokens = tail.split()
+    if _WORD.sub("", tail).strip():  # what no word took: a quote that does not close
+        raise ValueError("a quote in its options does not close")
+    tokens = _WORD.findall(tail)  # `--config-settings="k=a  b"` keeps both spaces
     options: list[str] = []
     hashes: list[str] = []
     index = 0
