@@ -218,8 +218,24 @@ def run(request: FixRequest) -> FixResult:
         if not request.dry_run and result.changes and not unsettled:
             for change in result.changes:  # every file checked before any is written
                 _unchanged(root, copy.home[change.path], change)
-            for change in result.changes:
-                _write_back(root, copy.home[change.path], change)
+            staged: list[tuple[Path, Path, FileChange]] = []
+            try:  # every new file written aside before any replaces its original
+                for change in result.changes:
+                    target = copy.home[change.path]
+                    staged.append((target, _aside(root, target, change), change))
+            except BaseException:
+                for _target, aside, _change in staged:
+                    aside.unlink(missing_ok=True)
+                raise
+            for number, (target, aside, change) in enumerate(staged):
+                try:
+                    os.replace(aside, target)
+                except OSError as exc:
+                    for _target, left, _change in staged[number:]:
+                        left.unlink(missing_ok=True)
+                    done = [c.path for _t, _a, c in staged[:number]]
+                    raise GateError(f"{change.path}: not written: {exc} (written before it: "
+                                    f"{', '.join(done) or 'none'})") from None
             result.written = True
     return result
 
@@ -297,10 +313,10 @@ def _unchanged(root: Path, target: Path, change: FileChange) -> None:
                         "was written)")
 
 
-def _write_back(root: Path, target: Path, change: FileChange) -> None:
-    """Replace the repository's file ``target`` whole (written aside, then renamed), keeping
-    its mode; one that changed since it was read, or that is a link, is left alone (an
-    error)."""
+def _aside(root: Path, target: Path, change: FileChange) -> Path:
+    """The new text of the repository's file ``target`` written beside it with its mode,
+    ready to replace it whole by a rename; one that changed since it was read, or that is a
+    link, is left alone (an error)."""
     _unchanged(root, target, change)
     try:
         mode = target.stat().st_mode & 0o7777
@@ -309,12 +325,12 @@ def _write_back(root: Path, target: Path, change: FileChange) -> None:
             with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
                 out.write(change.after)
             os.chmod(aside, mode)
-            os.replace(aside, target)
         except BaseException:
             Path(aside).unlink(missing_ok=True)
             raise
     except OSError as exc:
-        raise GateError(f"{change.path}: not written: {exc}") from None
+        raise GateError(f"{change.path}: not written: {exc} (nothing was written)") from None
+    return Path(aside)
 
 
 def summary(result: FixResult, *, dry_run: bool) -> list[str]:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import os
 import subprocess
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 from secure_gate import cli, fixer
-from secure_gate.errors import UsageError
+from secure_gate.errors import GateError, UsageError
 from secure_gate.net.services import Services
 from secure_gate.request import ScanRequest
 from tests.conftest import Repo
@@ -199,3 +200,26 @@ def test_a_file_git_converts_on_checkout_is_scanned_but_never_rewritten(
     assert [(u.path, u.line, u.rule) for u in result.unfixed] == [("a.toy", 1, "toyfix/pin")]
     assert "working-tree-encoding" in result.unfixed[0].reason
     assert fixer.exit_code(result) == 1
+
+
+def test_a_file_that_cannot_be_written_leaves_every_file_as_it_was(
+        make_repo: Callable[..., Repo], monkeypatch: pytest.MonkeyPatch) -> None:
+    # The second file's folder refuses the new file (a full disk, a read-only folder: root
+    # writes those here, so the refusal is made by hand): the first was already replaced,
+    # and the run ended with an error that did not say so.
+    repo = make_repo({"a.toy": "pin x\n", "b/b.toy": "pin y\n"})
+    real = tempfile.mkstemp
+
+    def mkstemp(*args: object, dir: str | os.PathLike[str], **kwargs: object) -> object:
+        if Path(dir).name == "b":
+            raise OSError(28, "No space left on device")
+        return real(*args, dir=dir, **kwargs)  # type: ignore[call-overload]
+
+    monkeypatch.setattr(fixer.tempfile, "mkstemp", mkstemp)
+    with pytest.raises(GateError, match=r"b/b.toy: not written: .*No space left on device "
+                                        r"\(nothing was written\)"):
+        fix(repo.root)
+    assert (repo.root / "a.toy").read_text() == "pin x\n"
+    assert (repo.root / "b/b.toy").read_text() == "pin y\n"
+    assert sorted(p.name for p in repo.root.rglob("*") if ".git" not in p.parts) == [
+        "a.toy", "b", "b.toy"]
