@@ -327,3 +327,30 @@ def test_an_answer_that_trickles_in_is_given_up(monkeypatch: pytest.MonkeyPatch)
     finally:
         stop.set()
         listener.close()
+
+
+def test_a_redirect_from_https_to_plain_http_is_refused(server: Server) -> None:
+    # An https index the repository names answers 301 to the runner's own plain-http
+    # services (a metadata endpoint): never asked. The https side is an opener standing in
+    # for TLS (no certificate here); the http side is the loopback server, never reached.
+    import email.message
+    import io
+    import urllib.error
+    import urllib.request
+
+    asked: list[str] = []
+
+    class Opener(urllib.request.OpenerDirector):
+        def open(self, request: object, data: object = None, timeout: object = None) -> object:
+            url = request.full_url  # type: ignore[attr-defined]
+            asked.append(url)
+            if url.startswith("https://"):
+                headers = email.message.Message()
+                headers["Location"] = server.url + "/latest/meta-data/"
+                raise urllib.error.HTTPError(url, 301, "Moved", headers, io.BytesIO(b""))
+            raise AssertionError(f"asked {url}")
+
+    web = Http(timeout=5, sleep=lambda _s: None, opener=Opener())
+    with pytest.raises(ServiceError, match="redirected from https to plain http; refused"):
+        web.json("the package index", "https://index.example/simple/x/")
+    assert asked == ["https://index.example/simple/x/"] and server.seen == []

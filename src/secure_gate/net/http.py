@@ -164,9 +164,15 @@ class Http:
                 sent = {k: v for k, v in sent.items() if k.lower() != "authorization"}
             answer = self._with_retries(service, url, sent, method)
             if answer.status in (301, 302, 303, 307, 308) and "location" in answer.headers:
+                was = urllib.parse.urlsplit(url).scheme
                 url = urllib.parse.urljoin(url, answer.headers["location"])
                 if urllib.parse.urlsplit(url).scheme not in ("http", "https"):
                     raise ServiceError(service, url, "redirected to a URL that is not HTTP")
+                if was == "https" and urllib.parse.urlsplit(url).scheme == "http":
+                    # What plain http answers could be anyone's (or the runner's own
+                    # services, asked on the repository's behalf).
+                    raise ServiceError(service, url, "redirected from https to plain http; "
+                                       "refused")
                 continue
             if answer.status in ok:
                 return answer
