@@ -292,17 +292,18 @@ def test_an_answer_no_api_gives_fails_the_run(tmp_path: Path, api: State, token:
     assert target.read_text() == text
 
 
-def test_the_comment_check_without_the_api_is_a_note_not_a_failure(
+def test_the_comment_check_without_the_api_fails_the_run(
         tmp_path: Path, shas: dict[str, str]) -> None:
-    """Nothing to pin, so nothing needs the API: requirements could still be fixed."""
+    """A comment that could not be checked is not a checked one: exit 3 (it was a note and
+    exit 0); nothing else needed the API, so nothing else is held back."""
     write(tmp_path, CI, f"jobs:\n  a:\n    steps:\n"
                         f"      - uses: actions/checkout@{shas['v4']} # v4\n")
     offline = Services(http=Http(timeout=2, retries=0, sleep=lambda _s: None),
                        github_api="http://127.0.0.1:9")
     result = run_fix(tmp_path, offline)
-    assert result.unfixed == [] and fixer.exit_code(result) == 0
-    assert [n for n in result.notes if n.startswith("version comments not checked: the "
-                                                    "GitHub API (http://127.0.0.1:9/")]
+    assert result.unfixed == [] and fixer.exit_code(result) == 3
+    assert [e for e in result.errors if e.startswith("version comments not checked: the "
+                                                     "GitHub API (http://127.0.0.1:9/")]
 
 
 def test_a_renamed_repository_is_pinned_and_noted(tmp_path: Path, api: State, token: str,
