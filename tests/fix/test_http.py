@@ -354,3 +354,14 @@ def test_a_redirect_from_https_to_plain_http_is_refused(server: Server) -> None:
     with pytest.raises(ServiceError, match="redirected from https to plain http; refused"):
         web.json("the package index", "https://index.example/simple/x/")
     assert asked == ["https://index.example/simple/x/"] and server.seen == []
+
+
+@pytest.mark.parametrize("location", ["http://[::1/x", "http://127.0.0.1:99999/x"])
+def test_a_redirect_to_something_that_is_no_url_is_a_service_error(
+        server: Server, location: str) -> None:
+    server.script = [lambda path: (302, {"Location": location}, b"")]
+    web, _ = client()
+    with pytest.raises(ServiceError, match=r"redirected to something that is not a URL|is "
+                                           r"not a URL that can be asked"):
+        web.json("PyPI", server.url + "/a")
+    assert len(server.seen) == 1

@@ -233,3 +233,13 @@ def test_a_huge_answer_is_refused_at_once(served: Index) -> None:
     with pytest.raises(ServiceError, match="answered with more than 33554432 bytes"):
         index.fetch_project(services(served), served.simple, "one")
     assert served.asked("/simple/") == ["/simple/one/"]  # never fetched again
+
+
+def test_an_html_page_with_an_href_that_is_no_url_is_a_service_error(served: Index) -> None:
+    # urlsplit raises on `http://[::1/...`: a ValueError and a traceback, not the index named.
+    served.wheel("one", "1.0")
+    served.script.append(Scripted("/simple/one/", 200, {"Content-Type": "text/html"},
+                                  b'<a href="http://[::1/one-1.0.tar.gz#sha256=00">x</a>'))
+    with pytest.raises(ServiceError, match="answered an HTML page that cannot be read: "
+                                           "Invalid IPv6 URL"):
+        index.fetch_project(services(served), served.simple, "one")

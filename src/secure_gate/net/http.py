@@ -109,6 +109,13 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, *args: Any, **kwargs: Any) -> None:
         return None
 
+    def http_error_302(self, *args: Any, **kwargs: Any) -> None:
+        # urllib's own reads the Location before asking redirect_request (a ValueError for
+        # `http://[::1/x`); none is read here: the answer is an HTTPError, read by Http.
+        return None
+
+    http_error_301 = http_error_303 = http_error_307 = http_error_308 = http_error_302
+
 
 @dataclass(slots=True)
 class Http:
@@ -159,13 +166,22 @@ class Http:
                 # http.client would refuse it with an exception of its own (a traceback).
                 raise ServiceError(service, url, "is not a URL that can be asked (it holds "
                                    "spaces, control characters or non-ASCII)")
+            try:
+                _ = urllib.parse.urlsplit(url).port  # `http://[::1/x`, port 99999
+            except ValueError as exc:
+                raise ServiceError(service, url, f"is not a URL that can be asked ({exc})") \
+                    from None
             sent = dict(base)
             if origin(url) != bound:
                 sent = {k: v for k, v in sent.items() if k.lower() != "authorization"}
             answer = self._with_retries(service, url, sent, method)
             if answer.status in (301, 302, 303, 307, 308) and "location" in answer.headers:
                 was = urllib.parse.urlsplit(url).scheme
-                url = urllib.parse.urljoin(url, answer.headers["location"])
+                try:
+                    url = urllib.parse.urljoin(url, answer.headers["location"])
+                except ValueError:
+                    raise ServiceError(service, url, "redirected to something that is not "
+                                       "a URL") from None
                 if urllib.parse.urlsplit(url).scheme not in ("http", "https"):
                     raise ServiceError(service, url, "redirected to a URL that is not HTTP")
                 if was == "https" and urllib.parse.urlsplit(url).scheme == "http":

@@ -201,6 +201,9 @@ def fetch_project(services: Services, index: str, name: str) -> Project | None:
         except UnicodeDecodeError:
             raise ServiceError(service, url, "answered an HTML page that is not UTF-8") \
                 from None
+        except ValueError as exc:  # an href that is no URL (`http://[::1/x`)
+            raise ServiceError(service, url, f"answered an HTML page that cannot be read: "
+                               f"{exc}") from None
     elif kind == SIMPLE_JSON:
         document = answer.json(service)
     else:
