@@ -301,7 +301,7 @@ def terminal_safe(text: str) -> str:
     ``git apply``."""
     from secure_gate.report.escape import reveal
 
-    return reveal(text, keep="\n\t")
+    return reveal(text.replace("\r\n", "\n"), keep="\n\t")  # a CRLF line shown as any
 
 
 def _cmd_merge(args: argparse.Namespace) -> int:

@@ -111,3 +111,12 @@ def test_git_apply_takes_the_diff_as_fix_writes_it(tmp_path: Path, name: str, be
     subprocess.run([*git, "apply", str(patch)], check=True, capture_output=True)
     assert target.read_bytes() == after.encode()
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted({".git", name.split("/")[0]})
+
+
+def test_on_a_terminal_the_diff_shows_every_hidden_character() -> None:
+    from secure_gate.cli import terminal_safe
+
+    diff = unified_diff("a.txt", "x==1\r\n", "x==2 \x1b[2J\u202e\r\n")
+    shown = terminal_safe(diff)
+    assert shown.splitlines()[-1] == "+x==2 \\x1b[2J\\u202e"
+    assert "\r" not in shown and "\x1b" not in shown
