@@ -156,6 +156,24 @@ def _findings_by_scanner(report: Report, names: Sequence[str]) -> dict[str, list
     return out
 
 
+def _unaccounted(report: Report, names: Sequence[str], unfixed: Sequence[Unfixed]
+                 ) -> list[Unfixed]:
+    """The last scan's findings that no fixer edited away and none listed as not fixed: a
+    fixer that says nothing of a finding must not make the run pass."""
+    listed = {(u.path, u.line, u.rule) for u in unfixed}
+    paths = {(u.path, u.rule) for u in unfixed if u.line is None}
+    out: list[Unfixed] = []
+    for name, found in _findings_by_scanner(report, names).items():
+        for finding in found:
+            rule = f"{name}/{finding.rule}"
+            key = (finding.location.path, finding.location.line, rule)
+            if key not in listed and key[::2] not in paths:
+                listed.add(key)
+                out.append(Unfixed(*key, "still reported after fix, and its fixer gave no "
+                                   "reason: fix it by hand"))
+    return out
+
+
 def _scan_errors(report: Report) -> list[str]:
     return [f"{result.name}: {result.message or 'could not scan'}"
             for result in report.scanners if result.status is Status.ERROR]
@@ -205,6 +223,7 @@ def run(request: FixRequest) -> FixResult:
         if unsettled:
             report = engine.scan(scan)
         result.remaining = list(report.findings)
+        result.unfixed.extend(_unaccounted(report, names, result.unfixed))
         result.service_errors = service_errors
         result.errors = [*_scan_errors(report), *service_errors]
         if unsettled:

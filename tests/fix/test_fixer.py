@@ -85,8 +85,9 @@ def test_an_edit_outside_the_repository_is_never_made(make_repo: Callable[..., R
     outside.write_text("x\n")
     result = fix(repo.root)
     assert outside.read_text() == "x\n"
-    assert [u.reason for u in result.unfixed] == [
-        "not a file of this repository's scan (outside it, or not listed)"]
+    assert [(u.path, u.reason) for u in result.unfixed] == [
+        ("../outside.toy", "not a file of this repository's scan (outside it, or not listed)"),
+        ("a.toy", "still reported after fix, and its fixer gave no reason: fix it by hand")]
 
 
 def test_a_linked_file_is_not_written_through(make_repo: Callable[..., Repo],
@@ -223,3 +224,15 @@ def test_a_file_that_cannot_be_written_leaves_every_file_as_it_was(
     assert (repo.root / "b/b.toy").read_text() == "pin y\n"
     assert sorted(p.name for p in repo.root.rglob("*") if ".git" not in p.parts) == [
         "a.toy", "b", "b.toy"]
+
+
+def test_a_finding_its_fixer_says_nothing_of_does_not_pass(
+        make_repo: Callable[..., Repo]) -> None:
+    # Every finding must come back as an edit or a reason; one that comes back as neither
+    # is still there after the run, so the run must not pass (it exited 0).
+    repo = make_repo({"a.toy": "mute x\npin y\n"})
+    result = fix(repo.root)
+    assert (repo.root / "a.toy").read_text() == "mute x\ny==1\n"
+    assert [(u.path, u.line, u.rule) for u in result.unfixed] == [("a.toy", 1, "toyfix/mute")]
+    assert "its fixer gave no reason" in result.unfixed[0].reason
+    assert fixer.exit_code(result) == 1

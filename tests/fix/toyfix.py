@@ -4,7 +4,8 @@ In ``.toy`` files:
 - ``old NAME`` is fixed to ``pin NAME`` (itself a finding, fixed in the next round), and
   ``pin NAME`` to ``NAME==1``; ``never NAME`` cannot be fixed; ``escape`` makes the fixer
   propose an edit outside the repository (a hostile fixer's worst); ``grow NAME`` becomes
-  ``grow NAME+``, a finding again (a fix that never settles);
+  ``grow NAME+``, a finding again (a fix that never settles); ``mute NAME`` is reported
+  and its fixer says nothing of it (neither an edit nor a reason);
 - any other line holding ``TOY`` is fixed by writing ``FIXED`` instead; ``TOY+`` becomes two
   lines (a multi-line suggestion); ``TOY-NET`` asks "PyPI" and fails as an unreachable
   service does. The summary quotes the line, so hostile lines reach every renderer.
@@ -25,7 +26,7 @@ from secure_gate.net.http import ServiceError
 from secure_gate.scanners.base import FixJob, HookSpec, ScanJob, Scanner, ScanOutcome
 
 NAME = "toyfix"
-_WORDS = ("old", "pin", "never", "escape", "grow")
+_WORDS = ("old", "pin", "never", "escape", "grow", "mute")
 
 
 def registered(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
@@ -89,6 +90,8 @@ class ToyFixScanner(Scanner):
             elif finding.rule == "pin":
                 out.edits.append(Edit(path, number, number, (line,), (f"{name}==1",), rule,
                                       f"{name}: pinned"))
+            elif finding.rule == "mute":
+                continue
             elif finding.rule == "grow":
                 out.edits.append(Edit(path, number, number, (line,), (f"{line}+",), rule,
                                       f"{name}: grown"))
