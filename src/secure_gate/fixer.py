@@ -158,19 +158,19 @@ def _findings_by_scanner(report: Report, names: Sequence[str]) -> dict[str, list
 
 def _unaccounted(report: Report, names: Sequence[str], unfixed: Sequence[Unfixed]
                  ) -> list[Unfixed]:
-    """The last scan's findings that no fixer edited away and none listed as not fixed: a
-    fixer that says nothing of a finding must not make the run pass."""
-    listed = {(u.path, u.line, u.rule) for u in unfixed}
-    paths = {(u.path, u.rule) for u in unfixed if u.line is None}
+    """The last scan's findings of a file and rule that no fixer edited away and none listed
+    as not fixed: a fixer that says nothing of a finding must not make the run pass. By file
+    and rule, not line: the reasons may be numbered as an earlier round read the file, and a
+    file's one finding (unhashed-requirement) is answered line by line."""
+    listed = {(u.path, u.rule) for u in unfixed}
     out: list[Unfixed] = []
     for name, found in _findings_by_scanner(report, names).items():
         for finding in found:
-            rule = f"{name}/{finding.rule}"
-            key = (finding.location.path, finding.location.line, rule)
-            if key not in listed and key[::2] not in paths:
+            key = (finding.location.path, f"{name}/{finding.rule}")
+            if key not in listed:
                 listed.add(key)
-                out.append(Unfixed(*key, "still reported after fix, and its fixer gave no "
-                                   "reason: fix it by hand"))
+                out.append(Unfixed(key[0], finding.location.line, key[1], "still reported "
+                                   "after fix, and its fixer gave no reason: fix it by hand"))
     return out
 
 

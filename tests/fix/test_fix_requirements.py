@@ -440,3 +440,15 @@ def test_a_service_error_names_the_repositorys_index_url_escaped(
         in result.out
     assert not {"\x1b", "\u202e"} & set(result.out + result.err)
     assert read(repo.root) == text
+
+
+def test_what_is_left_is_listed_once_with_the_fixers_reasons(
+        index: Index, make_repo: Callable[..., Any], run_cli: Callable[..., Any]) -> None:
+    # After the hashes moved the lines, the range and the unhashed file are still reported
+    # at other lines than the reasons name: no second, reasonless entry for them.
+    index.wheel("foo", "1.0")
+    repo = make_repo({"requirements.txt": "# x\nfoo==1.0\nbar==2.0\nbaz>=1\n"})
+    result = fix(run_cli, repo.root, index)
+    assert result.code == 1
+    assert "not fixed: 2\n" in result.out
+    assert "gave no reason" not in result.out
