@@ -213,8 +213,9 @@ def run(request: FixRequest) -> FixResult:
             waiting: list[str] = []  # edits refused this round (an overlap waits for the next)
             made, refused = _apply(copy, outcome.edits, originals, result, waiting)
             result.notes.extend(n for n in outcome.notes if n not in result.notes)
-            if result.rounds == 1 or made:  # the latest round's word on what is left
-                result.unfixed = [*outcome.unfixed, *refused]
+            # The latest round's word on what is left, numbered as that round read the
+            # files (a round that edits nothing read them as they are written).
+            result.unfixed = [*outcome.unfixed, *refused]
             if not made or result.rounds == MAX_ROUNDS:
                 result.notes.extend(waiting)  # no round left to make them in
                 break

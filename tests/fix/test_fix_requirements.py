@@ -144,12 +144,13 @@ def test_lines_pip_cannot_hash_are_explained(index: Index, make_repo: Callable[.
     result = fix(run_cli, repo.root, index)
     assert result.code == 1
     out = result.out
-    assert "requirements.txt:2: pins/unpinned-requirement: an editable install" in out
-    assert "requirements.txt:3: pins/unpinned-requirement: installed from version control" \
+    # Each at its line in the file as written (one==1.0's hash moved them down one).
+    assert "requirements.txt:3: pins/unpinned-requirement: an editable install" in out
+    assert "requirements.txt:4: pins/unpinned-requirement: installed from version control" \
         in out
-    assert "requirements.txt:4: pins/unpinned-requirement: a local path" in out
-    assert "requirements.txt:5: pins/unpinned-requirement: a URL: download the file" in out
-    assert ("requirements.txt:6: pins/unpinned-requirement: it accepts a range (`>=1.0`): run "
+    assert "requirements.txt:5: pins/unpinned-requirement: a local path" in out
+    assert "requirements.txt:6: pins/unpinned-requirement: a URL: download the file" in out
+    assert ("requirements.txt:7: pins/unpinned-requirement: it accepts a range (`>=1.0`): run "
             "`secure-gate fix --pin`") in out
     assert read(repo.root).startswith(f"one==1.0 \\\n    --hash=sha256:{made.sha256}\n-e .\n")
     assert index.asked("/simple/ranged") == []  # nothing asked without --pin
@@ -452,3 +453,7 @@ def test_what_is_left_is_listed_once_with_the_fixers_reasons(
     assert result.code == 1
     assert "not fixed: 2\n" in result.out
     assert "gave no reason" not in result.out
+    # Named at their lines in the file as written (foo's hash moved them down one).
+    assert "requirements.txt:4: pins/unhashed-requirement: bar is not on" in result.out
+    assert "requirements.txt:5: pins/unpinned-requirement: it accepts a range" in result.out
+    assert read(repo.root).splitlines()[3:5] == ["bar==2.0", "baz>=1"]
