@@ -8,7 +8,6 @@ import re
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,23 +16,11 @@ from secure_gate import engine, fixer
 from secure_gate.net.http import Http
 from secure_gate.net.services import Services
 from secure_gate.request import ScanRequest
-from tests.github.fake_github import State, primary_limit, serve
+from tests.github.fake_github import State, primary_limit
 from tests.github.runner import fake_token
 
 SRC = Path(__file__).resolve().parents[2] / "src"
 CI = ".github/workflows/ci.yml"
-
-
-@pytest.fixture
-def token() -> str:
-    return fake_token()
-
-
-@pytest.fixture
-def api(token: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[State]:
-    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
-    monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
-    yield from serve(token)
 
 
 @pytest.fixture

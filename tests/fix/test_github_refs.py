@@ -4,7 +4,6 @@ the errors GitHub answers with, and answers that are not to be believed."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 
 import pytest
 
@@ -12,22 +11,10 @@ from secure_gate.net import github_refs
 from secure_gate.net.github_refs import RefError, Resolved, resolve
 from secure_gate.net.http import Http, RateLimited, ServiceError
 from secure_gate.net.services import Services
-from tests.github.fake_github import Scripted, State, primary_limit, secondary_limit, serve
+from tests.github.fake_github import Scripted, State, primary_limit, secondary_limit
 from tests.github.runner import fake_token
 
 REPO = "actions/checkout"
-
-
-@pytest.fixture
-def token() -> str:
-    return fake_token()
-
-
-@pytest.fixture
-def api(token: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[State]:
-    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
-    monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
-    yield from serve(token)
 
 
 @pytest.fixture

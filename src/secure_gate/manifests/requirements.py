@@ -124,8 +124,9 @@ def _logical_lines(text: str) -> Iterator[tuple[int, int, str]]:
         yield first, number, "".join(pending)
 
 
-def _options(tokens: list[str]) -> list[tuple[str, str | None]]:
-    """Split option tokens into (flag, value); raises ``ValueError`` on unknown flags."""
+def options_of(tokens: list[str]) -> list[tuple[str, str | None]]:
+    """Split option tokens into (flag, value) as pip does (``--x=v``, ``-iURL``, ``-i URL``);
+    raises ``ValueError`` on unknown flags."""
     out: list[tuple[str, str | None]] = []
     index = 0
     while index < len(tokens):
@@ -233,7 +234,7 @@ def parse_line(text: str, path: str, first: int, last: int, *,
                                variables=variables)
 
     try:
-        options = _options(shlex.split(tail)) if tail else []
+        options = options_of(shlex.split(tail)) if tail else []
     except ValueError as exc:
         return invalid(str(exc))
     if not head:

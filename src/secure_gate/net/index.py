@@ -22,6 +22,7 @@ from packaging.utils import (
 )
 from packaging.version import InvalidVersion, Version
 
+from secure_gate.manifests.requirements import options_of
 from secure_gate.net import simple_html
 from secure_gate.net.http import NotFound, ServiceError, shown_url
 from secure_gate.net.services import PYPI_SIMPLE, Services
@@ -258,29 +259,16 @@ class Indexes:
 
 
 def _option_values(texts: Sequence[str]) -> list[tuple[str, str | None]]:
+    """The index options of a file's option lines, read as pip reads them."""
     flags = {"-i": "--index-url", "--index-url": "--index-url",
              "--extra-index-url": "--extra-index-url", "--no-index": "--no-index"}
     out: list[tuple[str, str | None]] = []
     for text in texts:
         try:
-            tokens = shlex.split(text, comments=True)
+            pairs = options_of(shlex.split(text, comments=True))
         except ValueError:
             continue  # the scanner reports the line it cannot read
-        index = 0
-        while index < len(tokens):
-            token = tokens[index]
-            index += 1
-            flag, value = token, None
-            if token.startswith("--") and "=" in token:
-                flag, value = token.split("=", 1)
-            elif token.startswith("-i") and len(token) > 2:
-                flag, value = "-i", token[2:]
-            if flag not in flags:
-                continue
-            if flags[flag] != "--no-index" and value is None and index < len(tokens):
-                value = tokens[index]
-                index += 1
-            out.append((flags[flag], value))
+        out.extend((flags[flag], value) for flag, value in pairs if flag in flags)
     return out
 
 
