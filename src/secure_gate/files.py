@@ -158,12 +158,15 @@ def collect(
     exclude: Iterable[str] = (),
     max_file_size: int = 5 * 1024 * 1024,
     listing: Sequence[str] | None = None,
+    listing_is_git: bool = True,
 ) -> FileSet:
     """Walk the repository at ``root`` once and classify every file.
 
     In a git work tree the files are what ``git ls-files -z`` lists (so names with
     newlines or quotes survive); otherwise the file system, without following links.
-    ``listing`` replaces both with an explicit list (diff mode's copy of the base commit).
+    ``listing`` replaces both with an explicit list (diff mode's copy of the base commit);
+    ``listing_is_git`` False says it is a whole copy outside git (``fix``'s), which scanners
+    then read as a plain folder with every file of the repository in it.
     """
     root = root.resolve()
     targets = _targets(root, only) if only else None
@@ -175,7 +178,7 @@ def collect(
         candidates = targets[0]
     else:
         tracked = list(listing) if listing is not None else _git_files(root)
-        in_git = tracked is not None
+        in_git = tracked is not None and (listing is None or listing_is_git)
         candidates = tracked if tracked is not None else list(_walk(root))
         if targets is not None:
             files_named, dirs = targets

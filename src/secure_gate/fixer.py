@@ -186,9 +186,11 @@ def run(request: FixRequest) -> FixResult:
     result = FixResult()
     with _copy_of(root, request.scan) as copy:
         into = copy.root
+        # With no PATH the copy holds every file the scan lists: what is absent from it is
+        # absent from the repository (a missing lock file is then found, as by scan).
         scan = replace(request.scan, root=into, paths=(), listing=copy.listing(), origin=root,
-                       scanners=names, diff_base=None, shard=None, history="off",
-                       cache_dir=None)
+                       listing_is_git=bool(request.scan.paths), scanners=names,
+                       diff_base=None, shard=None, history="off", cache_dir=None)
         originals: dict[str, str] = {}
         policy = engine.load_policy(scan).config
         options = {name: scanner_class(name).resolve_paths(

@@ -45,6 +45,9 @@ class ScanRequest:
     jobs: int | None = None  # None: every core
     cache_dir: Path | None = None
     listing: tuple[str, ...] | None = None
+    # False: ``listing`` is every file of the repository, copied outside git (secure-gate
+    # fix), not some of them (a hook's staged files): checks of what is absent still hold.
+    listing_is_git: bool = True
     origin: Path | None = None
     shard: tuple[int, int] | None = None  # (K, N): this run does shard K of N
     repository_url: str | None = None

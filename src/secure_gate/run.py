@@ -39,6 +39,7 @@ class RunOptions:
     repository_url: str | None = None
     commit: str | None = None
     listing: tuple[str, ...] | None = None
+    listing_is_git: bool = True  # False: a whole copy outside git (secure-gate fix)
     diff_base: str | None = None
     progress: Progress | None = None
     pool: WorkerPool | None = None  # workers already started (a hook); collect() closes it
@@ -233,7 +234,8 @@ def collect(config: Config, options: RunOptions) -> Collected:
     results: dict[str, ScannerResult] = {}
     try:
         fileset = files.collect(options.root, only=options.paths, exclude=config.exclude,
-                                max_file_size=config.max_file_size, listing=options.listing)
+                                max_file_size=config.max_file_size, listing=options.listing,
+                                listing_is_git=options.listing_is_git)
 
         classes = filekinds.Classifier(config.paths)
         lenient = frozenset(c for c, p in config.classes.items() if p.parse_errors == "notice")

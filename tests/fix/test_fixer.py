@@ -14,7 +14,7 @@ from secure_gate import cli, fixer
 from secure_gate.errors import GateError, UsageError
 from secure_gate.net.services import Services
 from secure_gate.request import ScanRequest
-from tests.conftest import Repo
+from tests.conftest import CliResult, Repo
 from tests.fix import toyfix
 
 
@@ -236,3 +236,18 @@ def test_a_finding_its_fixer_says_nothing_of_does_not_pass(
     assert [(u.path, u.line, u.rule) for u in result.unfixed] == [("a.toy", 1, "toyfix/mute")]
     assert "its fixer gave no reason" in result.unfixed[0].reason
     assert fixer.exit_code(result) == 1
+
+
+def test_a_missing_lock_file_is_named_with_the_tool_that_makes_one(
+        make_repo: Callable[..., Repo], run_cli: Callable[..., CliResult],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The copy holds every file, so what is absent from it is absent from the repository."""
+    app = '[project]\nname = "app"\nversion = "1"\ndependencies = [\n  "flask>=3",\n]\n'
+    repo = make_repo({"pyproject.toml": app})
+    result = run_cli(repo.root, "fix", "--only", "pins", report=False)
+    assert result.code == 1
+    assert "pyproject.toml:4: pins/missing-lockfile:" in result.out
+    assert "uv lock" in result.out
+    monkeypatch.chdir(repo.root)
+    named = run_cli(repo.root, "fix", "--only", "pins", "pyproject.toml", report=False)
+    assert named.code == 0 and "missing-lockfile" not in named.out  # a partial copy: unknown
