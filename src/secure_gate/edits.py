@@ -10,8 +10,11 @@ edit against the text it is applied to, keeps each line's own line ending (``\\r
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+
+_ENDING = re.compile(r"(\r\n|\r|\n)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,33 +79,20 @@ def _dominant_ending(lines: Sequence[tuple[str, str]]) -> str:
     return max(counts, key=lambda e: counts[e]) if counts else "\n"
 
 
-def _split(text: str) -> list[tuple[str, str]]:
-    out: list[tuple[str, str]] = []
-    start = 0
-    i = 0
-    while i < len(text):
-        ch = text[i]
-        if ch == "\n" or ch == "\r":
-            end = i + 2 if ch == "\r" and text[i + 1:i + 2] == "\n" else i + 1
-            out.append((text[start:i], text[i:end]))
-            start = i = end
-            continue
-        i += 1
-    if start < len(text):
-        out.append((text[start:], ""))
-    return out
-
-
 def split_lines(text: str) -> list[tuple[str, str]]:
     """``(content, ending)`` per line; only ``\\n``, ``\\r\\n`` and ``\\r`` end a line (what
     YAML, pip and git agree on: ``str.splitlines`` also splits at form feeds and Unicode
     separators, which would shift every line number after them)."""
-    return _split(text)
+    parts = _ENDING.split(text)
+    lines = list(zip(parts[0::2], parts[1::2], strict=False))
+    if parts[-1]:
+        lines.append((parts[-1], ""))  # a last line without an ending
+    return lines
 
 
 def lines_of(text: str) -> list[str]:
     """The lines of ``text`` as every fixer numbers them (index + 1 is the line number)."""
-    return [body for body, _ in _split(text)]
+    return [body for body, _ in split_lines(text)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,7 +111,7 @@ def apply(text: str, edits: Iterable[Edit]) -> Applied:
     it, is refused; the rest are made. New lines take the ending of the line they replace
     (a file's last line without an ending keeps none), or the file's usual ending.
     """
-    lines = _split(text)
+    lines = split_lines(text)
     usual = _dominant_ending(lines)
     taken: list[Edit] = []
     refused: list[tuple[Edit, str]] = []
@@ -166,7 +156,7 @@ def _diff_name(name: str) -> str:
 def _diff_lines(text: str) -> list[str]:
     # git splits at \n only: a \r\n line keeps its \r (else git apply misses every line of
     # a CRLF file), and a last line without an ending is marked as git marks it.
-    return [body + ("\r\n" if ending == "\r\n" else "\n") for body, ending in _split(text)]
+    return [body + ("\r\n" if ending == "\r\n" else "\n") for body, ending in split_lines(text)]
 
 
 def unified_diff(path: str, before: str, after: str) -> str:

@@ -30,12 +30,12 @@ from secure_gate.errors import (
 )
 from secure_gate.files import collect
 from secure_gate.model import Finding, Report, Status
-from secure_gate.net.http import ServiceError, down
+from secure_gate.net.http import ServiceError
 from secure_gate.net.services import Services
 from secure_gate.report.escape import terminal
 from secure_gate.request import ScanRequest
 from secure_gate.scanners import SCANNERS, scanner_class
-from secure_gate.scanners.base import FixJob, Scanner
+from secure_gate.scanners.base import FixJob, Scanner, unanswered
 
 MAX_ROUNDS = 4
 _BOM = "\ufeff"
@@ -268,10 +268,7 @@ def _unless_down(fixer: Scanner, job: FixJob) -> FixOutcome:
     try:
         return fixer.fix(job)
     except ServiceError as exc:
-        return FixOutcome(unfixed=[Unfixed(f.location.path, f.location.line,
-                                           f"{f.scanner}/{f.rule}",
-                                           f"{exc.service} could not answer")
-                                   for f in job.findings], errors=[down(exc)])
+        return unanswered(exc, job.findings)
 
 
 def _apply(copy: _Copy, edits: Sequence[Edit], originals: dict[str, str],

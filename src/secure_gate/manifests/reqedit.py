@@ -39,6 +39,11 @@ def same_numbering(text: str) -> bool:
     return text.splitlines() == lines_of(text)
 
 
+NUMBERED_OTHERWISE = ("the file holds line separators other than \\n, \\r\\n and \\r (a form "
+                      "feed or a Unicode line separator), where pip numbers its lines "
+                      "differently: edit it by hand")
+
+
 def _comment_start(line: str) -> int | None:
     for index, char in enumerate(line):
         if char == "#" and (index == 0 or line[index - 1].isspace()):

@@ -25,7 +25,6 @@ from secure_gate.net.services import Services
 
 SERVICE = "the GitHub API"
 _CACHE = "github"
-_DOWN = (_CACHE, "!unavailable")
 MAX_PEEL = 5  # tag objects followed before giving up (git itself never nests this deep)
 _SHA = re.compile(r"[0-9a-f]{40}")
 _HEX = re.compile(r"[0-9a-fA-F]{4,39}")
@@ -208,9 +207,6 @@ def _headers(services: Services, accept: str, url: str) -> dict[str, str]:
 def _get(services: Services, path: str, *, accept: str = "application/vnd.github+json",
          as_json: bool = True) -> tuple[Any, str | None] | None:
     """The answer to GET ``path`` and where the repository moved (None: 404)."""
-    down = services.answers.get(_DOWN)
-    if isinstance(down, ServiceError):
-        raise down
     base = services.github_api.rstrip("/")
     url = base + path
     services.used.add(SERVICE)
@@ -222,15 +218,14 @@ def _get(services: Services, path: str, *, accept: str = "application/vnd.github
     except RateLimited as exc:
         hint = "" if services.github_token else " (set GITHUB_TOKEN: anonymous requests get " \
             "60 an hour)"
-        error = RateLimited(SERVICE, exc.url, exc.reason + hint, exc.status)
-        services.answers[_DOWN] = error
-        raise error from None
+        raise RateLimited(SERVICE, exc.url, exc.reason + hint, exc.status) from None
     except ServiceError as exc:
         if exc.status == 401:
             exc = ServiceError(SERVICE, exc.url, "refused the token (HTTP 401 Bad credentials):"
                                " GITHUB_TOKEN is wrong or expired", 401)
-        if exc.status == 401 or exc.reason.startswith("unreachable"):
-            services.answers[_DOWN] = exc  # every further request would fail the same way
+            # Every further request would fail the same way (an unreachable or rate-limited
+            # API the HTTP client remembers on its own).
+            services.http.down[SERVICE] = exc
         raise exc from None
     if as_json:
         body: Any = answer.json(SERVICE)

@@ -45,7 +45,6 @@ _PARAM = re.compile(r'\s*([A-Za-z_][A-Za-z0-9_-]*)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|
                     r"\s*,?")
 _ERROR_CODE = re.compile(r"[A-Z][A-Z_]{0,39}")
 _RATE = re.compile(r"\s*(\d+)\s*(?:;\s*w=(\d+))?")
-_FAILED = "registry-failure"  # answers key of a registry that could not be asked at all
 
 
 class NeedsLogin(ServiceError):
@@ -119,9 +118,6 @@ class Registry:
             return known
         if isinstance(known, NotFound | NeedsLogin):
             raise known  # the later rounds of the run get the same answer, unasked
-        failed = self.services.answers.get((_FAILED, service))
-        if isinstance(failed, ServiceError):
-            raise failed
         self.services.used.add(service)
         base = api_base(ref, self.services.registries)
         if urllib.parse.urlsplit(base).scheme not in ("http", "https"):
@@ -132,10 +128,10 @@ class Registry:
         except (NotFound, NeedsLogin) as exc:
             self.services.answers[("registry", key)] = exc
             raise
-        except ServiceError as exc:
-            if isinstance(exc, RateLimited) or exc.reason.startswith("unreachable"):
-                # Unreachable, or out of pulls: asking again for the next image only waits.
-                self.services.answers[(_FAILED, service)] = exc
+        except RateLimited as exc:
+            # Out of pulls (a 429 this client reads itself): the next image would only wait.
+            # Unreachable and failing registries the HTTP client remembers on its own.
+            self.services.http.down.setdefault(service, exc)
             raise
         self.services.answers[("registry", key)] = found
         return found

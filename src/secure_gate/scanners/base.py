@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
 from secure_gate import filekinds
-from secure_gate.edits import FixOutcome
+from secure_gate.edits import FixOutcome, Unfixed
 from secure_gate.files import FileSet, RepoFile
 from secure_gate.model import Finding
+from secure_gate.net.http import ServiceError, down
 from secure_gate.net.services import Services
 from secure_gate.options import Option
 from secure_gate.workers.pool import WorkerPool
@@ -107,6 +108,16 @@ class FixJob:
         except (OSError, UnicodeDecodeError) as exc:
             raise ValueError(f"{path} cannot be read as UTF-8 text: {exc}") from None
         return text.removeprefix("\ufeff")
+
+
+def unanswered(exc: ServiceError, findings: Sequence[Finding]) -> FixOutcome:
+    """What a fixer leaves when a service it needs cannot answer: its findings unfixed, the
+    error kept (exit 3); the fixers that did not need it still make their edits (a
+    rate-limited GitHub API does not keep requirements from their hashes)."""
+    return FixOutcome(unfixed=[Unfixed(f.location.path, f.location.line,
+                                       f"{f.scanner}/{f.rule}",
+                                       f"{exc.service} could not answer") for f in findings],
+                      errors=[down(exc)])
 
 
 @dataclass(frozen=True, slots=True)

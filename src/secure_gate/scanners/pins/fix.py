@@ -10,8 +10,8 @@ import secure_gate.scanners.pins.fix_requirements as fix_requirements
 import secure_gate.scanners.pins.rules as rules
 from secure_gate.edits import FixOutcome, Unfixed
 from secure_gate.model import Finding
-from secure_gate.net.http import ServiceError, down
-from secure_gate.scanners.base import FixJob
+from secure_gate.net.http import ServiceError
+from secure_gate.scanners.base import FixJob, unanswered
 
 Fixer = Callable[[FixJob, Sequence[Finding]], FixOutcome]
 
@@ -51,6 +51,4 @@ def _unless_down(fixer: Fixer, job: FixJob, findings: Sequence[Finding]) -> FixO
     try:
         return fixer(job, findings)
     except ServiceError as exc:
-        return FixOutcome(unfixed=[Unfixed(f.location.path, f.location.line, f"pins/{f.rule}",
-                                           f"{exc.service} could not answer")
-                                   for f in findings], errors=[down(exc)])
+        return unanswered(exc, findings)

@@ -100,9 +100,7 @@ def _load(job: FixJob, path: str) -> _File | str:
     except ValueError as exc:
         return str(exc)
     if not reqedit.same_numbering(text):
-        return ("the file holds line separators other than \\n, \\r\\n and \\r (a form feed "
-                "or a Unicode line separator), where pip numbers its lines differently: "
-                "edit it by hand")
+        return reqedit.NUMBERED_OTHERWISE
     reqs = parse_requirements(text, path)
     options = [r.text for r in reqs if r.kind == "option"]
     where: index.Indexes | None = None

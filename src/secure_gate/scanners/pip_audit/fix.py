@@ -145,8 +145,7 @@ def _requirements(job: FixJob, path: str, line: int, group: Sequence[Finding],
     except ValueError as exc:
         return str(exc)
     if not reqedit.same_numbering(text):
-        return ("the file holds line separators other than \\n, \\r\\n and \\r, where pip "
-                "numbers its lines differently: edit it by hand")
+        return reqedit.NUMBERED_OTHERWISE
     reqs = parse_requirements(text, path)
     req = next((r for r in reqs if r.line == line), None)
     old = exact_version(req) if req is not None else None
